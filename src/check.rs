@@ -1,0 +1,80 @@
+//! `kiosk check`: validates flow files and prints every problem as
+//! `FILE:LINE:COL: error|warning: …` (on stderr, as compilers do) with a
+//! one-line verdict per file on stdout.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crate::flow::{self, Loaded};
+
+/// What a check of several files found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Verdict {
+    pub fn ok(self) -> bool {
+        self.errors == 0
+    }
+}
+
+/// Checks each file (the bundled flow when `files` is empty).
+pub fn check_files(
+    files: &[PathBuf],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Verdict> {
+    let mut total = Verdict::default();
+    if files.is_empty() {
+        let loaded = flow::load_source(flow::BUNDLED_NAME, flow::BUNDLED_SOURCE);
+        report(
+            &format!("{} (bundled)", flow::BUNDLED_NAME),
+            &loaded,
+            out,
+            err,
+            &mut total,
+        )?;
+    }
+    for path in files {
+        match flow::load_file(path) {
+            Ok(loaded) => report(&path.display().to_string(), &loaded, out, err, &mut total)?,
+            Err(e) => {
+                writeln!(err, "{}:1:1: error: {e}", path.display())?;
+                writeln!(out, "{}: invalid (cannot be read)", path.display())?;
+                total.errors += 1;
+            }
+        }
+    }
+    Ok(total)
+}
+
+fn report(
+    name: &str,
+    loaded: &Loaded,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    total: &mut Verdict,
+) -> io::Result<()> {
+    for d in &loaded.diagnostics {
+        writeln!(err, "{d}")?;
+    }
+    let errors = loaded.errors().count();
+    let warnings = loaded.diagnostics.len() - errors;
+    total.errors += errors;
+    total.warnings += warnings;
+    match &loaded.flow {
+        Some(flow) => writeln!(
+            out,
+            "{name}: ok: flow \"{}\", {} steps, languages {}, {warnings} warning(s)",
+            flow.id,
+            flow.steps.len(),
+            flow.languages.join(", ")
+        ),
+        None => writeln!(
+            out,
+            "{name}: invalid: {errors} error(s), {warnings} warning(s)"
+        ),
+    }
+}

@@ -1,0 +1,27 @@
+//! The command line of DESIGN section 7, parsed with `clap`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kiosk",
+    version,
+    about = "Voice-guided counter kiosk for MFA login recovery"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub mode: Mode,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Mode {
+    /// Check flow files; prints FILE:LINE:COL: error|warning: … for each
+    /// problem and exits 0 when valid, 1 when not. With no FILE, checks the
+    /// bundled flow.
+    Check {
+        /// Flow files to check.
+        files: Vec<PathBuf>,
+    },
+}

@@ -1,0 +1,143 @@
+//! Problems found in a file the shop edits (a flow or the config), with the
+//! `FILE:LINE:COL` position editors and `check` understand. One type serves
+//! every content file so errors read the same wherever they come from.
+
+use std::fmt;
+use std::ops::Range;
+
+/// How bad a problem is: errors make `check` fail, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem at one place in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.line, self.col, level, self.message
+        )
+    }
+}
+
+/// Collects diagnostics for one source text, turning byte spans into
+/// 1-based line and column (columns count characters, as rustc does, so a
+/// Japanese line points at the right character).
+pub struct Collector<'s> {
+    file: String,
+    source: &'s str,
+    line_starts: Vec<usize>,
+    found: Vec<Diagnostic>,
+}
+
+impl<'s> Collector<'s> {
+    pub fn new(file: impl Into<String>, source: &'s str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            file: file.into(),
+            source,
+            line_starts,
+            found: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.push(span, Severity::Error, message.into());
+    }
+
+    pub fn warning(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.push(span, Severity::Warning, message.into());
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.found.iter().any(Diagnostic::is_error)
+    }
+
+    /// The diagnostics in file order (errors before warnings at one place).
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        self.found.sort_by(|a, b| {
+            (a.line, a.col, std::cmp::Reverse(a.severity)).cmp(&(
+                b.line,
+                b.col,
+                std::cmp::Reverse(b.severity),
+            ))
+        });
+        self.found
+    }
+
+    fn push(&mut self, span: Range<usize>, severity: Severity, message: String) {
+        let (line, col) = self.line_col(span.start);
+        self.found.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            col,
+            severity,
+            message,
+        });
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.source.len());
+        let line_ix = match self.line_starts.binary_search(&offset) {
+            Ok(ix) => ix,
+            Err(ix) => ix.saturating_sub(1),
+        };
+        let start = self.line_starts.get(line_ix).copied().unwrap_or(0);
+        let col = self
+            .source
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line_ix + 1, col + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let src = "a = 1\nタイトル = 2\n";
+        let mut c = Collector::new("f.toml", src);
+        let at = src.find('=').map(|i| i..i + 1);
+        c.error(at.unwrap_or(0..0), "first");
+        let second = src.rfind('=').unwrap_or(0);
+        c.warning(second..second + 1, "second");
+        let out = c.finish();
+        assert_eq!(out[0].to_string(), "f.toml:1:3: error: first");
+        assert_eq!(out[1].to_string(), "f.toml:2:6: warning: second");
+    }
+
+    #[test]
+    fn an_offset_past_the_end_points_at_the_last_line() {
+        let src = "x\ny";
+        let mut c = Collector::new("f", src);
+        c.error(99..100, "eof");
+        let out = c.finish();
+        assert_eq!((out[0].line, out[0].col), (2, 2));
+    }
+}
