@@ -9,4 +9,6 @@ pub mod flow;
 
 pub mod check;
 pub mod cli;
+pub mod engine;
+pub mod journal;
 pub mod toml_tree;

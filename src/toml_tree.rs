@@ -10,11 +10,16 @@ use toml::Spanned;
 
 use crate::diag::Collector;
 
-/// A parsed document: the root table, or nothing when the syntax is too
-/// broken to read (the syntax errors are in the collector).
+/// A parsed document: the root table, as much of it as the parser could
+/// recover. Only the first syntax error goes into the collector: the
+/// parser's recovery turns one missing `}` into a screenful of follow-on
+/// errors, and the first is the one to fix.
 pub fn parse<'i>(source: &'i str, diag: &mut Collector<'_>) -> Spanned<DeTable<'i>> {
     let (root, errors) = DeTable::parse_recoverable(source);
-    for err in errors {
+    let first = errors
+        .iter()
+        .min_by_key(|err| err.span().map_or(0, |span| span.start));
+    if let Some(err) = first {
         let span = err.span().unwrap_or(0..0);
         diag.error(span, format!("TOML syntax: {}", first_line(err.message())));
     }

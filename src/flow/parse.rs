@@ -1,6 +1,8 @@
 //! First stage of loading: the TOML tree, with positions, into raw records.
-//! This stage checks shapes only (tables, strings, arrays, unknown fields);
-//! every rule between fields is `validate`'s.
+//! This stage checks shapes only (tables, strings, arrays, unknown and
+//! missing fields); every rule between fields is `validate`'s. A field of the
+//! wrong type is reported once, as such, and then left out, so it is not
+//! also reported as missing.
 
 use std::ops::Range;
 
@@ -56,6 +58,9 @@ pub struct RawUi {
 
 #[derive(Debug, Default)]
 pub struct RawFlow {
+    /// The TOML itself is broken: only the syntax error is worth showing,
+    /// since whatever the parser recovered would give misleading errors.
+    pub syntax_broken: bool,
     /// Where `[flow]` is (or the file start when it is missing).
     pub flow_span: Range<usize>,
     pub has_flow_table: bool,
@@ -78,9 +83,13 @@ const STEP_KEYS: &[&str] = &[
 
 pub fn parse(source: &str, diag: &mut Collector<'_>) -> RawFlow {
     let root = tree::parse(source, diag);
+    let mut raw = RawFlow::default();
+    if diag.has_errors() {
+        raw.syntax_broken = true;
+        return raw;
+    }
     let root = root.get_ref();
     tree::reject_unknown_keys(root, ROOT_KEYS, "", diag);
-    let mut raw = RawFlow::default();
     if let Some((key, value)) = tree::get(root, "flow") {
         raw.flow_span = key.span();
         raw.has_flow_table = true;
@@ -101,6 +110,7 @@ pub fn parse(source: &str, diag: &mut Collector<'_>) -> RawFlow {
 
 fn read_flow_table(table: &DeTable<'_>, raw: &mut RawFlow, diag: &mut Collector<'_>) {
     tree::reject_unknown_keys(table, FLOW_KEYS, "flow", diag);
+    require(table, FLOW_KEYS, "flow", &raw.flow_span, diag);
     raw.id = string_field(table, "id", "flow", diag);
     raw.start = string_field(table, "start", "flow", diag);
     if let Some((_, value)) = tree::get(table, "languages") {
@@ -119,6 +129,7 @@ fn read_named_tables(root: &DeTable<'_>, key: &str, diag: &mut Collector<'_>) ->
     for_each_subtable(root, key, diag, |id, table, diag| {
         let path = join_path(key, id.get_ref());
         tree::reject_unknown_keys(table, NAMED_KEYS, &path, diag);
+        require(table, NAMED_KEYS, &path, &id.span(), diag);
         RawNamed {
             title: texts_field(table, "title", &path, diag),
             id,
@@ -129,6 +140,7 @@ fn read_named_tables(root: &DeTable<'_>, key: &str, diag: &mut Collector<'_>) ->
 fn read_step(id: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawStep {
     let path = join_path("steps", id.get_ref());
     tree::reject_unknown_keys(table, STEP_KEYS, &path, diag);
+    require(table, &["text"], &path, &id.span(), diag);
     RawStep {
         stage: string_field(table, "stage", &path, diag),
         text: texts_field(table, "text", &path, diag),
@@ -154,6 +166,21 @@ fn read_ui(lang: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawUi {
         })
         .collect();
     RawUi { lang, phrases }
+}
+
+/// Reports each of `keys` that `table` lacks, at `at` (the table's name).
+fn require(
+    table: &DeTable<'_>,
+    keys: &[&str],
+    path: &str,
+    at: &Range<usize>,
+    diag: &mut Collector<'_>,
+) {
+    for key in keys {
+        if tree::get(table, key).is_none() {
+            diag.error(at.clone(), format!("{path}: missing field \"{key}\""));
+        }
+    }
 }
 
 /// Calls `read` for every table under `root.key` (`[steps.welcome]` …), in

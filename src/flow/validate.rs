@@ -3,7 +3,6 @@
 //! validated [`Flow`] when there are no errors.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::ops::Range;
 
 use super::parse::{RawFlow, RawLists, RawNamed, RawStep, RawTexts, Str};
 use super::phrases::{Phrase, PhraseTable};
@@ -17,6 +16,9 @@ const SAY_WARN_CHARS: usize = 400;
 const RESERVED_OUTCOMES: &[&str] = &["abandoned", "restarted"];
 
 pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<Flow> {
+    if raw.syntax_broken {
+        return None;
+    }
     let header = Header::check(&raw, diag);
     let langs: Vec<String> = header.languages.clone();
     let stages = check_named(&raw.stages, "stages", &langs, diag);
@@ -121,8 +123,7 @@ impl Header {
                 "missing the [flow] table (id, start, languages, title)",
             );
         }
-        let at = raw.flow_span.clone();
-        let id = required(&raw.id, raw.has_flow_table, &at, "flow", "id", diag).and_then(|id| {
+        let id = raw.id.as_ref().and_then(|id| {
             if is_id(id.get_ref(), |c| c == '-') {
                 Some(id.get_ref().clone())
             } else {
@@ -136,45 +137,23 @@ impl Header {
                 None
             }
         });
-        let start = required(&raw.start, raw.has_flow_table, &at, "flow", "start", diag).cloned();
         let languages = check_languages(raw, diag);
-        let title = match &raw.title {
-            Some(t) => check_texts(t, "flow.title", &languages, diag),
-            None => {
-                if raw.has_flow_table {
-                    diag.error(at, "flow: missing field \"title\"");
-                }
-                None
-            }
-        };
+        let title = raw
+            .title
+            .as_ref()
+            .and_then(|t| check_texts(t, "flow.title", &languages, diag));
         Header {
             id,
-            start,
+            start: raw.start.clone(),
             languages,
             title,
         }
     }
 }
 
-fn required<'a>(
-    field: &'a Option<Str>,
-    table_present: bool,
-    at: &Range<usize>,
-    path: &str,
-    name: &str,
-    diag: &mut Collector<'_>,
-) -> Option<&'a Str> {
-    if field.is_none() && table_present {
-        diag.error(at.clone(), format!("{path}: missing field \"{name}\""));
-    }
-    field.as_ref()
-}
-
 fn check_languages(raw: &RawFlow, diag: &mut Collector<'_>) -> Vec<String> {
+    // A missing or mistyped `languages` was reported by `parse`.
     let Some((span, langs)) = &raw.languages else {
-        if raw.has_flow_table {
-            diag.error(raw.flow_span.clone(), "flow: missing field \"languages\"");
-        }
         return Vec::new();
     };
     if langs.is_empty() {
@@ -251,6 +230,10 @@ fn reject_unknown_languages<'a>(
     langs: &[String],
     diag: &mut Collector<'_>,
 ) {
+    // With no languages declared, that one error says it all.
+    if langs.is_empty() {
+        return;
+    }
     for lang in given {
         if !langs.contains(lang.get_ref()) {
             diag.error(
@@ -274,14 +257,11 @@ fn check_named(
     named
         .iter()
         .map(|n| {
-            let path = format!("{kind}.{}", n.id.get_ref());
-            match &n.title {
-                Some(t) => check_texts(t, &format!("{path}.title"), langs, diag),
-                None => {
-                    diag.error(n.id.span(), format!("{path}: missing field \"title\""));
-                    None
-                }
-            }
+            // A missing title was reported by `parse`.
+            let path = format!("{kind}.{}.title", n.id.get_ref());
+            n.title
+                .as_ref()
+                .and_then(|t| check_texts(t, &path, langs, diag))
         })
         .collect::<Vec<_>>()
         .into_iter()
@@ -341,13 +321,10 @@ fn check_step(step: &RawStep, at: &Lookups<'_>, diag: &mut Collector<'_>) -> Opt
         },
         None => Some(None),
     };
-    let text = match &step.text {
-        Some(t) => check_texts(t, &format!("{path}.text"), at.langs, diag),
-        None => {
-            diag.error(step.id.span(), format!("{path}: missing field \"text\""));
-            None
-        }
-    };
+    let text = step
+        .text
+        .as_ref()
+        .and_then(|t| check_texts(t, &format!("{path}.text"), at.langs, diag));
     let say = check_say(step, &path, at.langs, diag);
     let (list, say_list) = check_lists(step, &path, at.langs, diag);
     if let Some(text) = &text {

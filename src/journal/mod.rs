@@ -1,0 +1,6 @@
+//! The anonymized outcome journal of DESIGN section 5. This module owns the
+//! record schema; appending durably and reading tolerantly live beside it.
+
+mod record;
+
+pub use record::{Answer, LocalHour, Record, StepRecord, SCHEMA_VERSION};
