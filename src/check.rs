@@ -41,7 +41,7 @@ pub fn check_files(
         match flow::load_file(path) {
             Ok(loaded) => report(&path.display().to_string(), &loaded, out, err, &mut total)?,
             Err(e) => {
-                writeln!(err, "{}:1:1: error: {e}", path.display())?;
+                writeln!(err, "{}", e.to_diagnostic_line())?;
                 writeln!(out, "{}: invalid (cannot be read)", path.display())?;
                 total.errors += 1;
             }

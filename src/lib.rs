@@ -4,11 +4,11 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-pub mod diag;
-pub mod flow;
-
 pub mod check;
 pub mod cli;
+pub mod diag;
 pub mod engine;
+pub mod flow;
+pub mod input;
 pub mod journal;
 pub mod toml_tree;

@@ -21,7 +21,15 @@ pub fn parse<'i>(source: &'i str, diag: &mut Collector<'_>) -> Spanned<DeTable<'
         .min_by_key(|err| err.span().map_or(0, |span| span.start));
     if let Some(err) = first {
         let span = err.span().unwrap_or(0..0);
-        diag.error(span, format!("TOML syntax: {}", first_line(err.message())));
+        let mut message = first_line(err.message()).to_string();
+        // A copied block with its name left unchanged: say which name.
+        if message == "duplicate key" {
+            if let Some(key) = source.get(span.clone()) {
+                let key = key.trim_matches(['"', '\'']);
+                message = format!("duplicate key \"{key}\" (each name may be given only once)");
+            }
+        }
+        diag.error(span, format!("TOML syntax: {message}"));
     }
     root
 }
@@ -202,6 +210,19 @@ mod tests {
         assert_eq!(out.len(), 1, "{out:?}");
         assert!(out[0].starts_with("t.toml:1:"), "{out:?}");
         assert!(out[0].contains("error: TOML syntax"), "{out:?}");
+    }
+
+    #[test]
+    fn one_broken_line_gives_one_error_and_a_duplicate_names_its_key() {
+        let out = messages("t = { a = 1\nb = 2\nc = 3\n", &["t", "b", "c"]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        let out = messages("a = 1\na = 2\n", &["a"]);
+        assert_eq!(
+            out,
+            vec![
+                "t.toml:2:1: error: TOML syntax: duplicate key \"a\" (each name may be given only once)"
+            ]
+        );
     }
 
     #[test]

@@ -189,10 +189,27 @@ pub enum LoadError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path} is not UTF-8 text")]
-    NotUtf8 { path: String },
+    #[error("{path}:{line}:{byte}: not UTF-8 text; save the file as UTF-8 (not Shift_JIS)")]
+    NotUtf8 {
+        path: String,
+        line: usize,
+        byte: usize,
+    },
     #[error("{}", render_errors(.0))]
     Invalid(Vec<Diagnostic>),
+}
+
+impl LoadError {
+    /// The error as a `FILE:LINE:COL: error: …` line, like the diagnostics.
+    pub fn to_diagnostic_line(&self) -> String {
+        match self {
+            LoadError::Read { path, source } => format!("{path}:1:1: error: cannot read: {source}"),
+            LoadError::NotUtf8 { path, line, byte } => format!(
+                "{path}:{line}:{byte}: error: not UTF-8 text; save the file as UTF-8 (not Shift_JIS)"
+            ),
+            LoadError::Invalid(_) => self.to_string(),
+        }
+    }
 }
 
 fn render_errors(errors: &[Diagnostic]) -> String {
@@ -210,7 +227,19 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
         path: name.clone(),
         source,
     })?;
-    let source = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: name.clone() })?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..bad];
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        LoadError::NotUtf8 {
+            path: name.clone(),
+            line: before.iter().filter(|b| **b == b'\n').count() + 1,
+            byte: bad - line_start + 1,
+        }
+    })?;
     Ok(load_source(&name, &source))
 }
 

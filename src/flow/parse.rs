@@ -48,6 +48,9 @@ pub struct RawStep {
     pub no: Option<Str>,
     pub next: Option<Str>,
     pub end: Option<Str>,
+    /// Which of yes, no, next, end the table has, in that order, whatever
+    /// their values: a mistyped `next` still makes the step a note.
+    pub kind_keys: Vec<&'static str>,
 }
 
 #[derive(Debug)]
@@ -80,6 +83,7 @@ const NAMED_KEYS: &[&str] = &["title"];
 const STEP_KEYS: &[&str] = &[
     "stage", "text", "say", "list", "say_list", "yes", "no", "next", "end",
 ];
+const KIND_KEYS: [&str; 4] = ["yes", "no", "next", "end"];
 
 pub fn parse(source: &str, diag: &mut Collector<'_>) -> RawFlow {
     let root = tree::parse(source, diag);
@@ -151,6 +155,10 @@ fn read_step(id: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawStep 
         no: string_field(table, "no", &path, diag),
         next: string_field(table, "next", &path, diag),
         end: string_field(table, "end", &path, diag),
+        kind_keys: KIND_KEYS
+            .into_iter()
+            .filter(|key| tree::get(table, key).is_some())
+            .collect(),
         id,
     }
 }

@@ -60,23 +60,22 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
     let steps: Option<Vec<Step>> = steps.into_iter().collect();
     if let (Some(steps), Some(start)) = (&steps, start) {
         check_graph(&raw.steps, steps, StepIx(start), diag);
-        warn_unused(
-            &raw.stages,
-            "stage",
-            |i| steps.iter().any(|s| s.stage == Some(i)),
-            diag,
-        );
-        warn_unused(
-            &raw.outcomes,
-            "outcome",
-            |i| {
-                steps
-                    .iter()
-                    .any(|s| s.kind == StepKind::Ending { outcome: i })
-            },
-            diag,
-        );
     }
+    // From the raw steps, so these warnings come with the file's other
+    // problems rather than only once the steps are all valid.
+    let names = |value: &Option<Str>, id: &str| value.as_ref().is_some_and(|v| v.get_ref() == id);
+    warn_unused(
+        &raw.stages,
+        "stage",
+        |id| raw.steps.iter().any(|s| names(&s.stage, id)),
+        diag,
+    );
+    warn_unused(
+        &raw.outcomes,
+        "outcome",
+        |id| raw.steps.iter().any(|s| names(&s.end, id)),
+        diag,
+    );
 
     if diag.has_errors() {
         return None;
@@ -348,16 +347,7 @@ fn check_kind(
     at: &Lookups<'_>,
     diag: &mut Collector<'_>,
 ) -> Option<StepKind> {
-    let given: Vec<&str> = [
-        ("yes", &step.yes),
-        ("no", &step.no),
-        ("next", &step.next),
-        ("end", &step.end),
-    ]
-    .iter()
-    .filter(|(_, v)| v.is_some())
-    .map(|(name, _)| *name)
-    .collect();
+    let given = &step.kind_keys;
     let target = |field: &Option<Str>, name: &str, diag: &mut Collector<'_>| {
         let value = field.as_ref()?;
         let found = at.steps.get(value.get_ref().as_str()).copied().map(StepIx);
@@ -422,7 +412,15 @@ fn check_say(
     reject_unknown_languages(say.entries.iter().map(|(l, _)| l), &say_path, langs, diag);
     for (lang, text) in &say.entries {
         let chars = text.get_ref().chars().count();
-        if chars > SAY_WARN_CHARS {
+        if text.get_ref().trim().is_empty() {
+            diag.error(
+                text.span(),
+                format!(
+                    "{say_path}.{}: empty say (the voice would say nothing)",
+                    lang.get_ref()
+                ),
+            );
+        } else if chars > SAY_WARN_CHARS {
             diag.warning(
                 text.span(),
                 format!(
@@ -488,11 +486,10 @@ fn check_lists(
                 diag.error(
                     span.clone(),
                     format!(
-                        "{say_path}.{}: {} items, but list.{} has {}",
-                        lang.get_ref(),
-                        items.len(),
-                        lang.get_ref(),
-                        list_items.len()
+                        "{say_path}.{lang}: {}, but {list_path}.{lang} has {}",
+                        count_items(items.len()),
+                        list_items.len(),
+                        lang = lang.get_ref(),
                     ),
                 );
                 ok = false;
@@ -539,8 +536,8 @@ fn check_list_languages(
                 diag.error(
                     span.clone(),
                     format!(
-                        "{path}.{lang}: {} items, but {path}.{first} has {count}",
-                        items.len()
+                        "{path}.{lang}: {}, but {path}.{first} has {count}",
+                        count_items(items.len())
                     ),
                 );
                 ok = false;
@@ -550,6 +547,14 @@ fn check_list_languages(
         out.push(items.iter().map(|i| i.get_ref().clone()).collect());
     }
     ok.then_some(out)
+}
+
+fn count_items(n: usize) -> String {
+    if n == 1 {
+        "1 item".to_string()
+    } else {
+        format!("{n} items")
+    }
 }
 
 /// A kana-only voice spells Latin letters out oddly ("SMS", "URL"), so a
@@ -669,11 +674,11 @@ fn spread(
 fn warn_unused(
     named: &[RawNamed],
     kind: &str,
-    used: impl Fn(usize) -> bool,
+    used: impl Fn(&str) -> bool,
     diag: &mut Collector<'_>,
 ) {
-    for (i, n) in named.iter().enumerate() {
-        if !used(i) {
+    for n in named {
+        if !used(n.id.get_ref()) {
             diag.warning(
                 n.id.span(),
                 format!(
@@ -707,14 +712,21 @@ fn check_phrases(
                         .and_then(|(_, l)| l.get(i))
                         .map(|l| l.span())
                 });
-                diag.error(
-                    at.unwrap_or(0..0),
+                let message = if ui.is_some() {
+                    format!(
+                        "ui.{lang}: missing {} of the fixed phrases (none are built in for \
+                         \"{lang}\"): {}",
+                        names.len(),
+                        names.join(", ")
+                    )
+                } else {
                     format!(
                         "ui.{lang}: the kiosk has no built-in phrases for \"{lang}\"; \
                          give them in [ui.{lang}]: {}",
                         names.join(", ")
-                    ),
-                );
+                    )
+                };
+                diag.error(at.unwrap_or(0..0), message);
                 ok = false;
             }
         }

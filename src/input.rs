@@ -1,0 +1,396 @@
+//! Keys to [`Input`]s: named keys, the default key map of DESIGN section 7
+//! (remappable per action in the config's `[keys]`), the numeric keypad with
+//! NumLock off, and the kiosk's filtering (Ctrl combinations do nothing; the
+//! staff exit sequence). Pure: the terminal edge names each key first.
+
+use std::collections::HashMap;
+
+use crate::engine::Input;
+
+/// A customer action, named as in the config's `[keys]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Yes,
+    No,
+    Continue,
+    Repeat,
+    Pause,
+    Back,
+    Help,
+    Language,
+    Slower,
+    Faster,
+    Quieter,
+    Louder,
+    StartOver,
+}
+
+impl Action {
+    pub const ALL: [Action; 13] = [
+        Action::Yes,
+        Action::No,
+        Action::Continue,
+        Action::Repeat,
+        Action::Pause,
+        Action::Back,
+        Action::Help,
+        Action::Language,
+        Action::Slower,
+        Action::Faster,
+        Action::Quieter,
+        Action::Louder,
+        Action::StartOver,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Yes => "yes",
+            Action::No => "no",
+            Action::Continue => "continue",
+            Action::Repeat => "repeat",
+            Action::Pause => "pause",
+            Action::Back => "back",
+            Action::Help => "help",
+            Action::Language => "language",
+            Action::Slower => "slower",
+            Action::Faster => "faster",
+            Action::Quieter => "quieter",
+            Action::Louder => "louder",
+            Action::StartOver => "start_over",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    pub fn input(self) -> Input {
+        match self {
+            Action::Yes => Input::Yes,
+            Action::No => Input::No,
+            Action::Continue => Input::Continue,
+            Action::Repeat => Input::Repeat,
+            Action::Pause => Input::Pause,
+            Action::Back => Input::Back,
+            Action::Help => Input::Help,
+            Action::Language => Input::SwitchLanguage,
+            Action::Slower => Input::Slower,
+            Action::Faster => Input::Faster,
+            Action::Quieter => Input::Quieter,
+            Action::Louder => Input::Louder,
+            Action::StartOver => Input::StartOver,
+        }
+    }
+
+    /// The default keys (DESIGN section 7).
+    pub fn default_keys(self) -> &'static [&'static str] {
+        match self {
+            Action::Yes => &["1", "y"],
+            Action::No => &["2", "n"],
+            Action::Continue => &["Enter"],
+            Action::Repeat => &["0", "r", "*", "Space"],
+            Action::Pause => &["p", "."],
+            Action::Back => &["b", "Backspace", "4"],
+            Action::Help => &["9", "h", "?"],
+            Action::Language => &["l", "/"],
+            Action::Slower => &["[", "7"],
+            Action::Faster => &["]", "8"],
+            Action::Quieter => &["-"],
+            Action::Louder => &["+"],
+            Action::StartOver => &["Esc"],
+        }
+    }
+}
+
+/// Named keys besides single characters.
+const NAMED_KEYS: &[&str] = &[
+    "Enter",
+    "Esc",
+    "Backspace",
+    "Tab",
+    "BackTab",
+    "Space",
+    "Up",
+    "Down",
+    "Left",
+    "Right",
+    "Home",
+    "End",
+    "PageUp",
+    "PageDown",
+    "Insert",
+    "Delete",
+    "Begin",
+    "F1",
+    "F2",
+    "F3",
+    "F4",
+    "F5",
+    "F6",
+    "F7",
+    "F8",
+    "F9",
+    "F10",
+    "F11",
+    "F12",
+];
+
+/// Whether `name` is a key name the kiosk understands: one character
+/// (`1`, `a`, `+`), a named key (`Enter`, `PageUp`, `F5`), or either with
+/// `Ctrl-` / `Alt-` in front (for the staff exit sequence).
+pub fn is_key_name(name: &str) -> bool {
+    let bare = name
+        .strip_prefix("Ctrl-")
+        .or_else(|| name.strip_prefix("Alt-"))
+        .unwrap_or(name);
+    let mut chars = bare.chars();
+    let single = matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_whitespace() && !c.is_control());
+    single || NAMED_KEYS.contains(&bare)
+}
+
+/// One spelling per key: letters fold to lower case (Caps Lock changes
+/// nothing), and a keypad with NumLock off counts as the digits it shows.
+pub fn normalize(name: &str) -> String {
+    let numlock_off = match name {
+        "Insert" => Some("0"),
+        "End" => Some("1"),
+        "Down" => Some("2"),
+        "PageDown" => Some("3"),
+        "Left" => Some("4"),
+        "Begin" => Some("5"),
+        "Right" => Some("6"),
+        "Home" => Some("7"),
+        "Up" => Some("8"),
+        "PageUp" => Some("9"),
+        "Delete" => Some("."),
+        _ => None,
+    };
+    if let Some(digit) = numlock_off {
+        return digit.to_string();
+    }
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_uppercase() => c.to_ascii_lowercase().to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Keys to actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMap {
+    actions: HashMap<String, Action>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        KeyMap::with_overrides(&[])
+    }
+}
+
+impl KeyMap {
+    /// The default map with some actions' keys replaced (config `[keys]`).
+    pub fn with_overrides(overrides: &[(Action, Vec<String>)]) -> KeyMap {
+        let mut actions = HashMap::new();
+        for action in Action::ALL {
+            let keys: Vec<String> = match overrides.iter().rev().find(|(a, _)| *a == action) {
+                Some((_, keys)) => keys.clone(),
+                None => action
+                    .default_keys()
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect(),
+            };
+            for key in keys {
+                actions.insert(normalize(&key), action);
+            }
+        }
+        KeyMap { actions }
+    }
+
+    /// What a named key does; `None` for keys the kiosk ignores entirely
+    /// (Ctrl and Alt combinations: Ctrl-C, Ctrl-Z, Ctrl-\ do nothing).
+    pub fn input(&self, key: &str) -> Option<Input> {
+        if key.starts_with("Ctrl-") || key.starts_with("Alt-") {
+            return None;
+        }
+        Some(
+            self.actions
+                .get(&normalize(key))
+                .map_or(Input::Other, |a| a.input()),
+        )
+    }
+
+    /// The first key bound to `action`, for the key bar ("1 はい").
+    pub fn label(&self, action: Action) -> Option<String> {
+        let mut keys: Vec<&String> = self
+            .actions
+            .iter()
+            .filter(|(_, a)| **a == action)
+            .map(|(k, _)| k)
+            .collect();
+        // Digits first: the keypad is what the counter has.
+        keys.sort_by_key(|k| {
+            (
+                !k.chars().all(|c| c.is_ascii_digit()),
+                k.len(),
+                (*k).clone(),
+            )
+        });
+        keys.first().map(|k| (*k).clone())
+    }
+}
+
+/// Watches for the staff's exit sequence (config `staff_exit_keys`); none by
+/// default, so a customer can never leave the kiosk.
+#[derive(Debug, Clone, Default)]
+pub struct ExitSequence {
+    sequence: Vec<String>,
+    recent: std::collections::VecDeque<String>,
+}
+
+impl ExitSequence {
+    pub fn new(sequence: &[String]) -> ExitSequence {
+        ExitSequence {
+            sequence: sequence.iter().map(|k| normalize(k)).collect(),
+            recent: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Feeds one key; true when the last keys typed are the whole sequence.
+    pub fn feed(&mut self, key: &str) -> bool {
+        if self.sequence.is_empty() {
+            return false;
+        }
+        if self.recent.len() == self.sequence.len() {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(normalize(key));
+        let done = self.recent.iter().eq(self.sequence.iter());
+        if done {
+            self.recent.clear();
+        }
+        done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_keys_follow_the_design_table() {
+        let map = KeyMap::default();
+        for (key, input) in [
+            ("1", Input::Yes),
+            ("y", Input::Yes),
+            ("2", Input::No),
+            ("Enter", Input::Continue),
+            ("0", Input::Repeat),
+            ("Space", Input::Repeat),
+            ("*", Input::Repeat),
+            (".", Input::Pause),
+            ("4", Input::Back),
+            ("Backspace", Input::Back),
+            ("9", Input::Help),
+            ("?", Input::Help),
+            ("/", Input::SwitchLanguage),
+            ("7", Input::Slower),
+            ("]", Input::Faster),
+            ("-", Input::Quieter),
+            ("+", Input::Louder),
+            ("Esc", Input::StartOver),
+            ("x", Input::Other),
+        ] {
+            assert_eq!(map.input(key), Some(input), "{key}");
+        }
+    }
+
+    #[test]
+    fn every_action_but_start_over_is_on_a_17_key_keypad() {
+        let keypad = [
+            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ".", "+", "-", "*", "/", "Enter",
+        ];
+        let map = KeyMap::default();
+        for action in Action::ALL {
+            let reachable = keypad.iter().any(|k| map.input(k) == Some(action.input()));
+            assert_eq!(reachable, action != Action::StartOver, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn numlock_off_keys_count_as_their_digits() {
+        let map = KeyMap::default();
+        for (nav, digit) in [
+            ("End", "1"),
+            ("Down", "2"),
+            ("Insert", "0"),
+            ("Left", "4"),
+            ("Home", "7"),
+            ("Up", "8"),
+            ("PageUp", "9"),
+            ("Delete", "."),
+        ] {
+            assert_eq!(map.input(nav), map.input(digit), "{nav}");
+        }
+    }
+
+    #[test]
+    fn caps_lock_changes_nothing_and_ctrl_keys_do_nothing() {
+        let map = KeyMap::default();
+        assert_eq!(map.input("Y"), Some(Input::Yes));
+        for key in ["Ctrl-c", "Ctrl-z", "Ctrl-\\", "Alt-1"] {
+            assert_eq!(map.input(key), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn an_override_replaces_only_that_actions_keys() {
+        let map = KeyMap::with_overrides(&[(Action::Yes, vec!["5".into()])]);
+        assert_eq!(map.input("5"), Some(Input::Yes));
+        assert_eq!(map.input("1"), Some(Input::Other));
+        assert_eq!(map.input("2"), Some(Input::No));
+        assert_eq!(map.label(Action::Yes).as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn labels_prefer_keypad_digits() {
+        let map = KeyMap::default();
+        assert_eq!(map.label(Action::Yes).as_deref(), Some("1"));
+        assert_eq!(map.label(Action::Back).as_deref(), Some("4"));
+        assert_eq!(map.label(Action::StartOver).as_deref(), Some("Esc"));
+    }
+
+    #[test]
+    fn key_names_are_checked() {
+        for ok in ["1", "a", "+", "Enter", "F12", "Ctrl-x", "PageUp"] {
+            assert!(is_key_name(ok), "{ok}");
+        }
+        for bad in ["", "Enterr", "ab", "Ctrl-", " "] {
+            assert!(!is_key_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_exit_sequence_needs_every_key_in_order() {
+        let mut exit = ExitSequence::new(&["F12".into(), "F12".into(), "0".into()]);
+        assert!(!exit.feed("F12"));
+        assert!(!exit.feed("1"));
+        assert!(!exit.feed("F12"));
+        assert!(!exit.feed("F12"));
+        assert!(exit.feed("0"));
+        // A longer run of the first key still ends in the sequence.
+        for key in ["F12", "F12", "F12"] {
+            assert!(!exit.feed(key));
+        }
+        assert!(exit.feed("0"));
+        assert!(!ExitSequence::default().feed("F12"));
+    }
+
+    #[test]
+    fn a_broken_sequence_can_restart_on_its_first_key() {
+        let mut exit = ExitSequence::new(&["a".into(), "b".into()]);
+        assert!(!exit.feed("a"));
+        assert!(!exit.feed("a"));
+        assert!(exit.feed("b"));
+    }
+}

@@ -1,0 +1,291 @@
+//! `kiosk check` through the real binary (STYLE item 12). Every flow under
+//! `tests/content_bad/` must fail and every flow under `tests/content_good/`
+//! must pass; each says what it must print in `# expect: LINE:COL: …` lines,
+//! and nothing else may be printed for it. The named tests cover the command
+//! itself: several files, several defects, no files, unreadable files.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BAD_DIR: &str = "tests/content_bad";
+const GOOD_DIR: &str = "tests/content_good";
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `kiosk check ARGS…` from the crate root, so fixture paths read the
+/// same in messages as in these tests.
+fn kiosk_check<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_kiosk"))
+        .arg("check")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run the kiosk binary");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The `.toml` files of a fixture directory, as paths relative to the crate.
+fn fixtures(dir: &str) -> Vec<String> {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut names: Vec<String> = fs::read_dir(&full)
+        .unwrap_or_else(|e| panic!("read {}: {e}", full.display()))
+        .map(|entry| entry.expect("list fixtures").file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".toml"))
+        .collect();
+    names.sort();
+    names.into_iter().map(|n| format!("{dir}/{n}")).collect()
+}
+
+/// The `# expect: LINE:COL: error|warning: message` lines of a fixture, each
+/// made into the start of the stderr line it asks for.
+fn expectations(path: &str) -> Vec<String> {
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("read {path}: {e}"));
+    text.lines()
+        .filter_map(|line| line.strip_prefix("# expect: "))
+        .map(|rest| format!("{path}:{}", rest.trim_end()))
+        .collect()
+}
+
+/// Checks one fixture; returns what went wrong, if anything.
+fn check_fixture(path: &str, should_pass: bool) -> Result<(), String> {
+    let expected = expectations(path);
+    let mut problems = Vec::new();
+    let has_error = expected.iter().any(|e| e.contains(": error: "));
+    if should_pass && has_error {
+        problems.push("a good fixture may only expect warnings".to_string());
+    }
+    if !should_pass && !has_error {
+        problems.push("a bad fixture needs an `# expect: …: error: …` line".to_string());
+    }
+
+    let run = kiosk_check(&[path]);
+    let want_code = if should_pass { 0 } else { 1 };
+    if run.code != Some(want_code) {
+        problems.push(format!("exit code {:?}, wanted {want_code}", run.code));
+    }
+    let verdict = if should_pass { "ok:" } else { "invalid:" };
+    if !run.stdout.starts_with(&format!("{path}: {verdict}")) {
+        problems.push(format!("verdict should be `{verdict}`"));
+    }
+    let printed: Vec<&str> = run.stderr.lines().collect();
+    for want in &expected {
+        if !printed.iter().any(|line| line.starts_with(want.as_str())) {
+            problems.push(format!("missing: {want}"));
+        }
+    }
+    for line in &printed {
+        if !expected.iter().any(|want| line.starts_with(want.as_str())) {
+            problems.push(format!("unexpected: {line}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{path}:\n    {}\n  stderr was:\n{}",
+            problems.join("\n    "),
+            run.stderr
+        ))
+    }
+}
+
+fn check_all(dir: &str, should_pass: bool, at_least: usize) {
+    let paths = fixtures(dir);
+    assert!(
+        paths.len() >= at_least,
+        "expected at least {at_least} fixtures in {dir}, found {}",
+        paths.len()
+    );
+    let failures: Vec<String> = paths
+        .iter()
+        .filter_map(|path| check_fixture(path, should_pass).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures in {dir} failed:\n{}",
+        failures.len(),
+        paths.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_bad_fixture_fails_with_its_expected_errors_only() {
+    check_all(BAD_DIR, false, 40);
+}
+
+#[test]
+fn every_good_fixture_passes_with_its_expected_warnings_only() {
+    check_all(GOOD_DIR, true, 10);
+}
+
+#[test]
+fn several_files_are_all_checked_and_all_their_problems_reported() {
+    let first = format!("{BAD_DIR}/target_next_missing.toml");
+    let good = format!("{GOOD_DIR}/warn_stage_unused.toml");
+    let last = format!("{BAD_DIR}/unknown_field_step.toml");
+    let run = kiosk_check(&[&first, &good, &last]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    for path in [&first, &good, &last] {
+        for want in expectations(path) {
+            assert!(
+                run.stderr.contains(&want),
+                "missing {want} in:\n{}",
+                run.stderr
+            );
+        }
+    }
+    let verdicts: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(verdicts.len(), 3, "{}", run.stdout);
+    assert!(verdicts[0].starts_with(&format!("{first}: invalid: 1 error(s)")));
+    assert!(verdicts[1].starts_with(&format!("{good}: ok:")));
+    assert!(verdicts[2].starts_with(&format!("{last}: invalid: 1 error(s)")));
+}
+
+#[test]
+fn a_file_with_several_defects_reports_every_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("several.toml");
+    fs::write(
+        &path,
+        r#"[flow]
+id = "several"
+start = "welcome"
+languages = ["ja", "en"]
+title = { ja = "いくつもの誤り", en = "Several mistakes" }
+colour = "red"
+
+[outcomes.done]
+title = { ja = "終わり", en = "Done" }
+
+[outcomes.unused]
+title = { ja = "使わない", en = "Unused" }
+
+[steps.welcome]
+text = { en = "Hello" }
+yes = "done"
+no = "nowhere"
+
+[steps.done]
+text = { ja = "終わりです。", en = "That is all." }
+end = "done"
+
+[steps.bye]
+text = { ja = "さようなら。", en = "Goodbye." }
+end = "finished"
+"#,
+    )
+    .expect("write flow");
+    let run = kiosk_check(&[&path]);
+    let p = path.display();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let expected = [
+        format!("{p}:6:1: error: flow: unknown field \"colour\""),
+        format!("{p}:11:11: warning: outcome \"unused\" is declared but no step uses it"),
+        format!("{p}:15:8: error: steps.welcome.text: missing the \"ja\" text"),
+        format!("{p}:17:6: error: steps.welcome.no: no step named \"nowhere\""),
+        format!("{p}:25:7: error: steps.bye.end: no outcome named \"finished\""),
+    ];
+    let printed: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(printed.len(), expected.len(), "{}", run.stderr);
+    for (line, want) in printed.iter().zip(&expected) {
+        assert!(line.starts_with(want.as_str()), "{line}\n  wanted {want}");
+    }
+    assert_eq!(
+        run.stdout.trim(),
+        format!("{p}: invalid: 4 error(s), 1 warning(s)")
+    );
+}
+
+#[test]
+fn no_files_checks_the_bundled_flow() {
+    let run = kiosk_check::<&str>(&[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("flows/mfa-login.toml (bundled): ok: flow \"mfa-login\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it_and_the_others_are_still_checked() {
+    let missing = "tests/content_bad/no-such-flow.toml";
+    let good = format!("{GOOD_DIR}/minimal.toml");
+    let run = kiosk_check(&[missing, &good]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with(&format!("{missing}:1:1: error: cannot read: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains(&format!("{missing}: invalid")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("{good}: ok:")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_naming_it() {
+    // A Windows editor may save the flow as Shift_JIS: 「はい」 in Shift_JIS.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sjis.toml");
+    let mut bytes = b"[flow]\nid = \"sjis\"\ntitle = { ja = \"".to_vec();
+    bytes.extend_from_slice(&[0x82, 0xcd, 0x82, 0xa2]);
+    bytes.extend_from_slice(b"\" }\n");
+    fs::write(&path, bytes).expect("write flow");
+    let run = kiosk_check(&[&path]);
+    let p = path.display();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with(&format!("{p}:3:17: error: not UTF-8 text")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.starts_with(&format!("{p}: invalid")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn windows_line_endings_give_the_same_positions() {
+    let fixture = format!("{BAD_DIR}/target_next_missing.toml");
+    let source = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&fixture))
+        .expect("read fixture");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path: PathBuf = dir.path().join("crlf.toml");
+    fs::write(&path, source.replace('\n', "\r\n")).expect("write flow");
+    let run = kiosk_check(&[&path]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    for want in expectations(&fixture) {
+        let want = want.replacen(&fixture, &path.display().to_string(), 1);
+        assert!(
+            run.stderr.contains(&want),
+            "missing {want} in:\n{}",
+            run.stderr
+        );
+    }
+}
