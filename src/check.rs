@@ -1,10 +1,11 @@
-//! `kiosk check`: validates flow files and prints every problem as
-//! `FILE:LINE:COL: error|warning: …` (on stderr, as compilers do) with a
-//! one-line verdict per file on stdout.
+//! `kiosk check`: validates flow files (and a config file) and prints every
+//! problem as `FILE:LINE:COL: error|warning: …` (on stderr, as compilers do)
+//! with a one-line verdict per file on stdout.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::config;
 use crate::flow::{self, Loaded};
 
 /// What a check of several files found.
@@ -20,7 +21,54 @@ impl Verdict {
     }
 }
 
-/// Checks each file (the bundled flow when `files` is empty).
+/// Checks the config file, if given, then each flow file. With no flow
+/// files: the config's flow, or else the bundled flow.
+pub fn check(
+    config_file: Option<&Path>,
+    files: &[PathBuf],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Verdict> {
+    let mut total = Verdict::default();
+    let mut config_flow = None;
+    if let Some(path) = config_file {
+        let name = path.display().to_string();
+        match config::load_file(path) {
+            Ok(loaded) => {
+                for d in &loaded.diagnostics {
+                    writeln!(err, "{d}")?;
+                }
+                let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+                let warnings = loaded.diagnostics.len() - errors;
+                total.errors += errors;
+                total.warnings += warnings;
+                let verdict = if errors == 0 { "ok" } else { "invalid" };
+                writeln!(
+                    out,
+                    "{name}: {verdict}: config, {errors} error(s), {warnings} warning(s)"
+                )?;
+                config_flow = loaded.config.flow;
+            }
+            Err(e) => {
+                writeln!(err, "{name}:1:1: error: cannot read: {}", e.source)?;
+                writeln!(out, "{name}: invalid (cannot be read)")?;
+                total.errors += 1;
+            }
+        }
+    }
+    let from_config: Vec<PathBuf> = config_flow.into_iter().collect();
+    let files = if files.is_empty() {
+        &from_config
+    } else {
+        files
+    };
+    let more = check_files(files, out, err)?;
+    total.errors += more.errors;
+    total.warnings += more.warnings;
+    Ok(total)
+}
+
+/// Checks each flow file (the bundled flow when `files` is empty).
 pub fn check_files(
     files: &[PathBuf],
     out: &mut dyn Write,

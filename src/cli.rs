@@ -21,6 +21,10 @@ pub enum Mode {
     /// problem and exits 0 when valid, 1 when not. With no FILE, checks the
     /// bundled flow.
     Check {
+        /// A kiosk config file to check too (its flow is checked when no
+        /// FILE is given).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Flow files to check.
         files: Vec<PathBuf>,
     },

@@ -9,9 +9,13 @@ use counter_kiosk::cli::{Cli, Mode};
 
 fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().mode {
-        Mode::Check { files } => {
-            let verdict =
-                check::check_files(&files, &mut std::io::stdout(), &mut std::io::stderr())?;
+        Mode::Check { config, files } => {
+            let verdict = check::check(
+                config.as_deref(),
+                &files,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )?;
             Ok(if verdict.ok() {
                 ExitCode::SUCCESS
             } else {

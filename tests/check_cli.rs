@@ -289,3 +289,39 @@ fn windows_line_endings_give_the_same_positions() {
         );
     }
 }
+
+#[test]
+fn a_config_file_is_checked_and_its_flow_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("kiosk.toml");
+    let flow = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(BAD_DIR)
+        .join("target_yes_missing.toml");
+    fs::write(
+        &config,
+        format!(
+            "kiosk = \"counter-1\"\nflow = \"{}\"\nidle_timout_s = 30\n",
+            flow.display()
+        ),
+    )
+    .expect("write config");
+    let run = kiosk_check(&[OsStr::new("--config"), config.as_os_str()]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let c = config.display();
+    assert!(
+        run.stderr
+            .contains(&format!("{c}:3:1: error: unknown field \"idle_timout_s\"")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("target_yes_missing.toml:") && run.stderr.contains("no step named"),
+        "the config's flow is checked too: {}",
+        run.stderr
+    );
+
+    fs::write(&config, "kiosk = \"counter-1\"\n").expect("write config");
+    let run = kiosk_check(&[OsStr::new("--config"), config.as_os_str()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("(bundled): ok"), "{}", run.stdout);
+}

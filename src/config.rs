@@ -1,0 +1,508 @@
+//! The kiosk's settings file (DESIGN section 10): TOML, every key optional,
+//! unknown keys errors at `FILE:LINE:COL` like the flow file. Paths in it
+//! are relative to the file's own directory.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::diag::{Collector, Diagnostic};
+use crate::engine::{EngineConfig, Level, SpeechSettings};
+use crate::input::{is_key_name, normalize, Action};
+use crate::toml_tree::{self as tree, join_path};
+
+/// Where the installed kiosk looks when no `--config` is given.
+pub const DEFAULT_PATH: &str = "/etc/counter-kiosk/kiosk.toml";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpeechConfig {
+    pub enabled: bool,
+    pub rate: Level,
+    pub volume: Level,
+    pub echo: bool,
+    pub earcons: bool,
+    pub tts: bool,
+}
+
+impl Default for SpeechConfig {
+    fn default() -> Self {
+        SpeechConfig {
+            enabled: true,
+            rate: Level::MID,
+            volume: Level::MID,
+            echo: true,
+            earcons: true,
+            tts: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub kiosk: String,
+    pub flow: Option<PathBuf>,
+    pub audio_dir: Option<PathBuf>,
+    pub journal_dir: Option<PathBuf>,
+    pub language: Option<String>,
+    pub idle_timeout_s: u64,
+    pub repeat_guard_ms: u64,
+    /// Actions whose keys the file replaces.
+    pub keys: Vec<(Action, Vec<String>)>,
+    pub speech: SpeechConfig,
+    /// argv, run without a shell on the second help press.
+    pub staff_call_command: Option<Vec<String>>,
+    pub staff_exit_keys: Vec<String>,
+    pub report_k: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            kiosk: "counter".to_string(),
+            flow: None,
+            audio_dir: None,
+            journal_dir: None,
+            language: None,
+            idle_timeout_s: 90,
+            repeat_guard_ms: 500,
+            keys: Vec::new(),
+            speech: SpeechConfig::default(),
+            staff_call_command: None,
+            staff_exit_keys: Vec::new(),
+            report_k: 5,
+        }
+    }
+}
+
+impl Config {
+    /// The engine's part of the settings, for a flow whose language index
+    /// the caller resolved.
+    pub fn engine(&self, language: crate::flow::LangIx) -> EngineConfig {
+        EngineConfig {
+            kiosk: self.kiosk.clone(),
+            idle_timeout: Duration::from_secs(self.idle_timeout_s),
+            repeat_guard: Duration::from_millis(self.repeat_guard_ms),
+            echo: self.speech.echo,
+            earcons: self.speech.earcons,
+            language,
+            speech: SpeechSettings {
+                rate: self.speech.rate,
+                volume: self.speech.volume,
+            },
+            ..EngineConfig::default()
+        }
+    }
+}
+
+/// A config file read: the settings (defaults wherever the file is broken)
+/// and every problem found.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadedConfig {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {path}: {source}")]
+pub struct ReadError {
+    pub path: String,
+    pub source: std::io::Error,
+}
+
+pub fn load_file(path: &Path) -> Result<LoadedConfig, ReadError> {
+    let text = std::fs::read(path).map_err(|source| ReadError {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&text);
+    let base = path.parent().unwrap_or(Path::new("."));
+    Ok(load_source(&path.display().to_string(), &text, base))
+}
+
+const KEYS: &[&str] = &[
+    "kiosk",
+    "flow",
+    "audio_dir",
+    "journal_dir",
+    "language",
+    "idle_timeout_s",
+    "repeat_guard_ms",
+    "keys",
+    "speech",
+    "staff_call_command",
+    "staff_exit_keys",
+    "report_k",
+];
+const SPEECH_KEYS: &[&str] = &["enabled", "rate", "volume", "echo", "earcons", "tts"];
+
+/// Reads config text; `base` resolves relative paths. A broken file gives
+/// the defaults for what could not be read, never a half-applied value.
+pub fn load_source(name: &str, source: &str, base: &Path) -> LoadedConfig {
+    let mut diag = Collector::new(name, source);
+    let root = tree::parse(source, &mut diag);
+    let root = root.get_ref();
+    tree::reject_unknown_keys(root, KEYS, "", &mut diag);
+    let mut config = Config::default();
+    let mut r = Reader {
+        table: root,
+        path: "",
+        diag: &mut diag,
+    };
+    if let Some(kiosk) = r.string("kiosk") {
+        config.kiosk = kiosk;
+    }
+    config.flow = r.string("flow").map(|p| base.join(p));
+    config.audio_dir = r.string("audio_dir").map(|p| base.join(p));
+    config.journal_dir = r.string("journal_dir").map(|p| base.join(p));
+    config.language = r.string("language");
+    if let Some(n) = r.integer("idle_timeout_s", 5, 86_400) {
+        config.idle_timeout_s = n;
+    }
+    if let Some(n) = r.integer("repeat_guard_ms", 0, 5_000) {
+        config.repeat_guard_ms = n;
+    }
+    if let Some(n) = r.integer("report_k", 1, 1_000_000) {
+        config.report_k = n;
+    }
+    config.staff_call_command = r.strings("staff_call_command").and_then(|argv| {
+        if argv.first().is_some_and(|p| !p.is_empty()) {
+            Some(argv)
+        } else {
+            r.error_at(
+                "staff_call_command",
+                "give the program and its arguments, e.g. [\"/usr/local/bin/ring\", \"counter\"]",
+            );
+            None
+        }
+    });
+    if let Some(keys) = r.key_names("staff_exit_keys") {
+        if keys.len() < 3 {
+            r.warning_at(
+                "staff_exit_keys",
+                "fewer than 3 keys: a customer could leave the kiosk by chance",
+            );
+        }
+        config.staff_exit_keys = keys;
+    }
+    if let Some(table) = r.table("keys") {
+        config.keys = read_keys(table, r.diag);
+    }
+    if let Some(table) = r.table("speech") {
+        config.speech = read_speech(table, r.diag);
+    }
+    LoadedConfig {
+        config,
+        diagnostics: diag.finish(),
+    }
+}
+
+fn read_keys(table: &DeTable<'_>, diag: &mut Collector<'_>) -> Vec<(Action, Vec<String>)> {
+    let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+    tree::reject_unknown_keys(table, &names, "keys", diag);
+    let mut r = Reader {
+        table,
+        path: "keys",
+        diag,
+    };
+    let overrides: Vec<(Action, Vec<String>)> = Action::ALL
+        .into_iter()
+        .filter_map(|action| Some((action, r.key_names(action.name())?)))
+        .collect();
+    // One key, one action: a key given to two actions would silently do one.
+    let effective = |action: Action| -> Vec<String> {
+        overrides
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map(|(_, keys)| keys.clone())
+            .unwrap_or_else(|| {
+                action
+                    .default_keys()
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect()
+            })
+    };
+    for (action, keys) in &overrides {
+        for key in keys {
+            let key = normalize(key);
+            let clash = Action::ALL
+                .into_iter()
+                .filter(|other| other != action)
+                .find(|other| effective(*other).iter().any(|k| normalize(k) == key));
+            if let Some(other) = clash {
+                r.error_at(
+                    action.name(),
+                    &format!(
+                        "\"{key}\" is also a key for {}; give that action other keys in [keys] too",
+                        other.name()
+                    ),
+                );
+            }
+        }
+    }
+    overrides
+}
+
+fn read_speech(table: &DeTable<'_>, diag: &mut Collector<'_>) -> SpeechConfig {
+    tree::reject_unknown_keys(table, SPEECH_KEYS, "speech", diag);
+    let mut r = Reader {
+        table,
+        path: "speech",
+        diag,
+    };
+    let defaults = SpeechConfig::default();
+    let level = |r: &mut Reader<'_, '_, '_>, key: &str, default: Level| {
+        r.integer(key, 1, 5)
+            .and_then(|n| u8::try_from(n).ok())
+            .map_or(default, Level::new)
+    };
+    SpeechConfig {
+        enabled: r.boolean("enabled").unwrap_or(defaults.enabled),
+        rate: level(&mut r, "rate", defaults.rate),
+        volume: level(&mut r, "volume", defaults.volume),
+        echo: r.boolean("echo").unwrap_or(defaults.echo),
+        earcons: r.boolean("earcons").unwrap_or(defaults.earcons),
+        tts: r.boolean("tts").unwrap_or(defaults.tts),
+    }
+}
+
+/// Typed reads from one table, each reporting its own problem.
+struct Reader<'t, 'i, 'd> {
+    table: &'t DeTable<'i>,
+    path: &'static str,
+    diag: &'t mut Collector<'d>,
+}
+
+impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
+    fn value(&self, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
+        tree::get(self.table, key).map(|(_, v)| v)
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        let value = self.value(key)?;
+        tree::expect_str(value, &join_path(self.path, key), self.diag).map(str::to_string)
+    }
+
+    fn boolean(&mut self, key: &str) -> Option<bool> {
+        let value = self.value(key)?;
+        tree::expect_bool(value, &join_path(self.path, key), self.diag)
+    }
+
+    fn integer(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
+        let value = self.value(key)?;
+        let path = join_path(self.path, key);
+        let n = tree::expect_integer(value, &path, self.diag)?;
+        match u64::try_from(n) {
+            Ok(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.diag.error(
+                    value.span(),
+                    format!("{path}: {n} is out of range ({min} to {max})"),
+                );
+                None
+            }
+        }
+    }
+
+    fn table(&mut self, key: &str) -> Option<&'t DeTable<'i>> {
+        let value = self.value(key)?;
+        tree::expect_table(value, &join_path(self.path, key), self.diag)
+    }
+
+    fn strings(&mut self, key: &str) -> Option<Vec<String>> {
+        let value = self.value(key)?;
+        let path = join_path(self.path, key);
+        let array = tree::expect_array(value, &path, self.diag)?;
+        let items: Vec<Option<String>> = array
+            .iter()
+            .map(|item| tree::expect_str(item, &path, self.diag).map(str::to_string))
+            .collect();
+        items.into_iter().collect()
+    }
+
+    /// A list of key names, each checked.
+    fn key_names(&mut self, key: &str) -> Option<Vec<String>> {
+        let value = self.value(key)?;
+        let path = join_path(self.path, key);
+        let array = tree::expect_array(value, &path, self.diag)?;
+        let mut ok = true;
+        let mut names = Vec::new();
+        for item in array.iter() {
+            let Some(name) = tree::expect_str(item, &path, self.diag) else {
+                ok = false;
+                continue;
+            };
+            if !is_key_name(name) {
+                self.diag.error(
+                    item.span(),
+                    format!(
+                        "{path}: \"{name}\" is not a key name (one character, or Enter, Esc, \
+                         Backspace, Space, Up, PageUp, F1…F12, …)"
+                    ),
+                );
+                ok = false;
+            }
+            names.push(name.to_string());
+        }
+        ok.then_some(names)
+    }
+
+    fn error_at(&mut self, key: &str, message: &str) {
+        if let Some(value) = self.value(key) {
+            let path = join_path(self.path, key);
+            self.diag.error(value.span(), format!("{path}: {message}"));
+        }
+    }
+
+    fn warning_at(&mut self, key: &str, message: &str) {
+        if let Some(value) = self.value(key) {
+            let path = join_path(self.path, key);
+            self.diag
+                .warning(value.span(), format!("{path}: {message}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(src: &str) -> LoadedConfig {
+        load_source("kiosk.toml", src, Path::new("/etc/counter-kiosk"))
+    }
+
+    fn messages(loaded: &LoadedConfig) -> Vec<String> {
+        loaded.diagnostics.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        let loaded = load("");
+        assert!(loaded.diagnostics.is_empty());
+        assert_eq!(loaded.config, Config::default());
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let loaded = load(
+            r#"
+kiosk = "counter-2"
+flow = "flows/custom.toml"
+audio_dir = "/srv/audio"
+journal_dir = "journal"
+language = "en"
+idle_timeout_s = 60
+repeat_guard_ms = 300
+staff_call_command = ["/usr/local/bin/ring", "counter"]
+staff_exit_keys = ["F12", "F12", "0", "Enter"]
+report_k = 3
+[keys]
+yes = ["1", "Enter"]
+continue = ["3"]
+[speech]
+enabled = false
+rate = 2
+volume = 5
+echo = false
+earcons = false
+tts = false
+"#,
+        );
+        assert_eq!(messages(&loaded), Vec::<String>::new());
+        let c = loaded.config;
+        assert_eq!(c.kiosk, "counter-2");
+        assert_eq!(
+            c.flow,
+            Some(PathBuf::from("/etc/counter-kiosk/flows/custom.toml"))
+        );
+        assert_eq!(c.audio_dir, Some(PathBuf::from("/srv/audio")));
+        assert_eq!(
+            c.journal_dir,
+            Some(PathBuf::from("/etc/counter-kiosk/journal"))
+        );
+        assert_eq!(c.language.as_deref(), Some("en"));
+        assert_eq!(
+            (c.idle_timeout_s, c.repeat_guard_ms, c.report_k),
+            (60, 300, 3)
+        );
+        assert_eq!(
+            c.staff_call_command,
+            Some(vec![
+                "/usr/local/bin/ring".to_string(),
+                "counter".to_string()
+            ])
+        );
+        assert_eq!(c.staff_exit_keys.len(), 4);
+        assert_eq!(
+            c.keys,
+            vec![
+                (Action::Yes, vec!["1".to_string(), "Enter".to_string()]),
+                (Action::Continue, vec!["3".to_string()])
+            ]
+        );
+        assert_eq!(
+            c.speech,
+            SpeechConfig {
+                enabled: false,
+                rate: Level::new(2),
+                volume: Level::MAX,
+                echo: false,
+                earcons: false,
+                tts: false
+            }
+        );
+        let engine = Config::default().engine(crate::flow::LangIx(0));
+        assert_eq!(engine.idle_timeout, Duration::from_secs(90));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors_at_their_place_and_keep_defaults() {
+        let loaded = load(
+            "kiosk = 5\nidel_timeout_s = 30\nidle_timeout_s = 0\n[speech]\nrate = 9\nvoice = \"x\"\n[keys]\njump = [\"j\"]\nyes = [\"Enterr\"]\n",
+        );
+        assert_eq!(
+            messages(&loaded),
+            vec![
+                "kiosk.toml:1:9: error: kiosk: expected a string, found integer",
+                "kiosk.toml:2:1: error: unknown field \"idel_timeout_s\" (expected one of: kiosk, flow, audio_dir, journal_dir, language, idle_timeout_s, repeat_guard_ms, keys, speech, staff_call_command, staff_exit_keys, report_k)",
+                "kiosk.toml:3:18: error: idle_timeout_s: 0 is out of range (5 to 86400)",
+                "kiosk.toml:5:8: error: speech.rate: 9 is out of range (1 to 5)",
+                "kiosk.toml:6:1: error: speech: unknown field \"voice\" (expected one of: enabled, rate, volume, echo, earcons, tts)",
+                "kiosk.toml:8:1: error: keys: unknown field \"jump\" (expected one of: yes, no, continue, repeat, pause, back, help, language, slower, faster, quieter, louder, start_over)",
+                "kiosk.toml:9:8: error: keys.yes: \"Enterr\" is not a key name (one character, or Enter, Esc, Backspace, Space, Up, PageUp, F1…F12, …)",
+            ]
+        );
+        assert_eq!(loaded.config, Config::default());
+    }
+
+    #[test]
+    fn a_key_given_to_two_actions_is_an_error() {
+        let loaded = load("[keys]\nyes = [\"1\", \"Enter\"]\n");
+        assert_eq!(
+            messages(&loaded),
+            vec!["kiosk.toml:2:7: error: keys.yes: \"Enter\" is also a key for continue; give that action other keys in [keys] too"]
+        );
+    }
+
+    #[test]
+    fn a_short_exit_sequence_is_a_warning() {
+        let loaded = load("staff_exit_keys = [\"q\"]\n");
+        assert!(!loaded.has_errors());
+        assert!(messages(&loaded)[0].contains("warning: staff_exit_keys: fewer than 3 keys"));
+    }
+
+    #[test]
+    fn an_empty_staff_command_is_an_error() {
+        let loaded = load("staff_call_command = []\n");
+        assert!(loaded.has_errors());
+        assert_eq!(loaded.config.staff_call_command, None);
+    }
+}
