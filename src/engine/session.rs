@@ -103,6 +103,16 @@ impl Session {
         let waking = self.phase == Phase::Waiting;
         if waking {
             self.begin_session(now);
+            fx.push(Effect::Show(self.view()));
+            if let StepKind::Ending { outcome } = self.flow.step(self.visit.step).kind {
+                // A flow that starts on its ending: the session is over as
+                // soon as it starts; greet with the ending.
+                self.write_outcome(outcome, now.mono, &mut fx);
+                self.arm_idle(now.mono);
+                fx.push(Effect::StopSpeech);
+                self.speak_step(&mut fx);
+                return fx;
+            }
         }
         if let Overlay::IdleWarning { .. } = self.overlay {
             self.dismiss_idle_warning(now.mono, &mut fx);
@@ -156,6 +166,7 @@ impl Session {
         };
         self.write_record("abandoned", stopped, stopped, &mut fx);
         self.timers.stop_all();
+        fx.push(Effect::Show(self.view()));
         fx
     }
 
@@ -254,16 +265,20 @@ impl Session {
         self.path.push(target);
         self.show_step(target, now, fx);
         if let StepKind::Ending { outcome } = self.flow.step(target).kind {
-            let outcome = self
-                .flow
-                .outcomes
-                .get(outcome)
-                .map(|o| o.id.clone())
-                .unwrap_or_default();
-            self.write_record(&outcome, now, now, fx);
-            self.phase = Phase::Ended;
-            fx.push(Effect::Show(self.view()));
+            self.write_outcome(outcome, now, fx);
         }
+    }
+
+    /// The ending on screen was reached at `now`: its record, at once.
+    fn write_outcome(&mut self, outcome: usize, now: Instant, fx: &mut Vec<Effect>) {
+        let outcome = self
+            .flow
+            .outcomes
+            .get(outcome)
+            .map(|o| o.id.clone())
+            .unwrap_or_default();
+        self.write_record(&outcome, now, now, fx);
+        fx.push(Effect::Show(self.view()));
     }
 
     fn go_back(&mut self, now: Instant, fx: &mut Vec<Effect>) {
@@ -493,7 +508,11 @@ impl Session {
 
     /// The step's say or text, then its list items, then the key prompt.
     fn speak_step(&mut self, fx: &mut Vec<Effect>) {
-        self.paused = false;
+        if self.paused {
+            // Speaking again ends a pause: the screen's pause mark goes too.
+            self.paused = false;
+            fx.push(Effect::Show(self.view()));
+        }
         let step = self.flow.step(self.visit.step);
         let mut texts: Vec<String> = vec![step.spoken_text(self.lang).to_string()];
         texts.extend(step.spoken_list(self.lang).iter().cloned());
