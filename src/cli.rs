@@ -2,21 +2,63 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "kiosk",
     version,
-    about = "Voice-guided counter kiosk for MFA login recovery"
+    about = "Voice-guided counter kiosk for MFA login recovery",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub mode: Mode,
+    pub mode: Option<Mode>,
+    /// With no subcommand, `kiosk` runs the kiosk.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+impl Cli {
+    /// The mode asked for; `run` when none was named.
+    pub fn into_mode(self) -> Mode {
+        self.mode.unwrap_or(Mode::Run(self.run))
+    }
+}
+
+/// Options of `kiosk run` (DESIGN section 7).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Flow file (default: the config's, else the bundled flow).
+    #[arg(long, value_name = "FILE")]
+    pub flow: Option<PathBuf>,
+    /// Config file (default: /etc/counter-kiosk/kiosk.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where journal files go.
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Where the flow's pre-rendered clips are.
+    #[arg(long, value_name = "DIR")]
+    pub audio_dir: Option<PathBuf>,
+    /// Each customer's starting language (a code the flow declares).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Seconds without a key before "are you still there?".
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+    /// Run silent (for tests).
+    #[arg(long)]
+    pub no_speech: bool,
+    /// Append the timing trace (DESIGN section 9) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Mode {
+    /// Run the kiosk fullscreen (the default).
+    Run(RunArgs),
     /// Check flow files; prints FILE:LINE:COL: error|warning: … for each
     /// problem and exits 0 when valid, 1 when not. With no FILE, checks the
     /// bundled flow.

@@ -6,9 +6,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use counter_kiosk::check;
 use counter_kiosk::cli::{Cli, Mode};
+use counter_kiosk::run::{self, Exit};
 
 fn main() -> anyhow::Result<ExitCode> {
-    match Cli::parse().mode {
+    counter_kiosk::trace::mark_process_start();
+    match Cli::parse().into_mode() {
+        Mode::Run(args) => Ok(match run::run(&args)? {
+            Exit::Stopped => ExitCode::SUCCESS,
+            Exit::Staff => ExitCode::from(run::STAFF_EXIT_STATUS),
+            Exit::TerminalLost => ExitCode::from(1),
+        }),
         Mode::Check { config, files } => {
             let verdict = check::check(
                 config.as_deref(),

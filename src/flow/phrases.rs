@@ -99,6 +99,10 @@ phrases! {
         en: "We have called a member of staff. Please wait a moment.";
     TooSmall = "too_small", None, ja: "画面が小さすぎます", en: "Screen too small";
     NoVoice = "no_voice", None, ja: "音声なし", en: "no voice";
+    MarkFallbackFlow = "mark_fallback_flow", None, ja: "予備の案内", en: "bundled flow";
+    MarkJournal = "mark_journal", None, ja: "記録エラー", en: "journal error";
+    MarkConfig = "mark_config", None, ja: "設定エラー", en: "config error";
+    MarkLog = "mark_log", None, ja: "ログなし", en: "no log";
 }
 
 impl Phrase {

@@ -1,0 +1,479 @@
+//! `kiosk run`: wiring the pure engine to its edges (terminal, keys, speech,
+//! journal, trace, signals) and the event loop. One channel feeds the UI
+//! thread; it sleeps until an event or the engine's next deadline, never
+//! polls, and never waits on speech or disk.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Timelike};
+use crossterm::event::Event as TermEvent;
+use ratatui::layout::Rect;
+
+use crate::cli::RunArgs;
+use crate::config::{self, Config};
+use crate::engine::{Effect, Now, Overlay, Session};
+use crate::flow::{self, Flow, LangIx};
+use crate::input::{ExitSequence, KeyMap};
+use crate::journal::{JournalStatus, JournalWriter, LocalHour};
+use crate::speech::Speech;
+use crate::terminal::{self, key_name, TerminalGuard};
+use crate::trace::Trace;
+use crate::ui::{self, Mark, Scene};
+
+/// The exit status that keeps the service stopped for maintenance.
+pub const STAFF_EXIT_STATUS: u8 = 64;
+
+/// How the kiosk left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Stopped by a signal (SIGTERM, SIGHUP, SIGINT).
+    Stopped,
+    /// The staff typed the exit sequence.
+    Staff,
+    /// The terminal went away.
+    TerminalLost,
+}
+
+/// Everything that reaches the UI thread, from any thread.
+enum Event {
+    Key(String),
+    Resize,
+    Terminate,
+    Journal(JournalStatus),
+    InputClosed,
+}
+
+/// What `run` settled on before the screen opens.
+struct Setup {
+    config: Config,
+    flow: Flow,
+    language: LangIx,
+    journal_dir: PathBuf,
+    marks: Vec<Mark>,
+    /// Problems to write to the log once it is open.
+    notes: Vec<String>,
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
+    let mut setup = settle(args)?;
+    if open_log(&setup.journal_dir).is_err() {
+        setup.marks.push(Mark::NoLog);
+    }
+    log("kiosk starting");
+    for note in &setup.notes {
+        log(note);
+    }
+    let trace = match &args.trace {
+        Some(path) => Trace::open(path).unwrap_or_else(|e| {
+            log(&format!(
+                "trace {}: {e}; running without it",
+                path.display()
+            ));
+            Trace::disabled()
+        }),
+        None => Trace::disabled(),
+    };
+    let (tx, rx) = mpsc::channel();
+    let journal_tx = tx.clone();
+    let writer = JournalWriter::spawn(setup.journal_dir.clone(), move |status| {
+        let _ = journal_tx.send(Event::Journal(status));
+    });
+    spawn_signal_thread(tx.clone());
+    terminal::install_panic_hook(thread::current().id());
+    let mut guard = TerminalGuard::enter()?;
+    spawn_key_thread(tx, trace.clone());
+
+    let speech = Speech::silent(trace.clone());
+    if !speech.has_voice() {
+        setup.marks.push(Mark::NoVoice);
+    }
+    let mut idle = setup.config.engine(setup.language);
+    if let Some(secs) = args.idle_timeout {
+        idle.idle_timeout = Duration::from_secs(secs.max(1));
+    }
+    let keys = KeyMap::with_overrides(&setup.config.keys);
+    let (session, effects) = Session::new(setup.flow, idle, Instant::now());
+    let mut kiosk = Kiosk {
+        session,
+        keys,
+        exit_keys: ExitSequence::new(&setup.config.staff_exit_keys),
+        staff_command: setup.config.staff_call_command.clone(),
+        speech,
+        writer,
+        trace: trace.clone(),
+        marks: setup.marks,
+        dirty: true,
+        clear: false,
+    };
+    kiosk.apply(effects);
+    let exit = kiosk.event_loop(&mut guard.terminal, &rx);
+    log(&format!("kiosk stopping: {exit:?}"));
+    if let Err(lost) = kiosk.writer.shutdown(Duration::from_secs(3)) {
+        log(&format!("{lost} journal record(s) could not be written"));
+    }
+    trace.close();
+    drop(guard);
+    Ok(exit)
+}
+
+/// The kiosk while it runs: the engine and its edges.
+struct Kiosk {
+    session: Session,
+    keys: KeyMap,
+    exit_keys: ExitSequence,
+    staff_command: Option<Vec<String>>,
+    speech: Speech,
+    writer: JournalWriter,
+    trace: Trace,
+    marks: Vec<Mark>,
+    dirty: bool,
+    clear: bool,
+}
+
+impl Kiosk {
+    fn event_loop<B: ratatui::backend::Backend>(
+        &mut self,
+        terminal: &mut ratatui::Terminal<B>,
+        rx: &Receiver<Event>,
+    ) -> Exit {
+        loop {
+            if self.clear {
+                let _ = terminal.clear();
+                self.clear = false;
+            }
+            if self.dirty {
+                self.draw(terminal);
+            }
+            let event = match self.next_wake() {
+                Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let exit = match event {
+                Ok(Event::Key(name)) => self.on_key(&name),
+                Ok(Event::Resize) => {
+                    self.dirty = true;
+                    None
+                }
+                Ok(Event::Journal(status)) => {
+                    self.on_journal_status(&status);
+                    None
+                }
+                Ok(Event::Terminate) => Some(Exit::Stopped),
+                Ok(Event::InputClosed) | Err(RecvTimeoutError::Disconnected) => {
+                    Some(Exit::TerminalLost)
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let effects = self.session.handle_timeout(now());
+                    self.apply(effects);
+                    // The idle countdown ticks once a second.
+                    self.dirty |=
+                        matches!(self.session.view().overlay, Overlay::IdleWarning { .. });
+                    None
+                }
+            };
+            if let Some(exit) = exit {
+                let effects = self.session.handle_shutdown(now());
+                self.apply(effects);
+                return exit;
+            }
+        }
+    }
+
+    /// The engine's next deadline, or the next second of the idle countdown.
+    fn next_wake(&self) -> Option<Instant> {
+        let engine = self.session.next_deadline();
+        let tick = match self.session.view().overlay {
+            Overlay::IdleWarning { reset_at } => {
+                let left = reset_at.saturating_duration_since(Instant::now());
+                let into_second = Duration::from_nanos(u64::from(left.subsec_nanos()));
+                let step = if into_second.is_zero() {
+                    Duration::from_secs(1)
+                } else {
+                    into_second
+                };
+                Some(Instant::now() + step)
+            }
+            _ => None,
+        };
+        match (engine, tick) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn on_key(&mut self, name: &str) -> Option<Exit> {
+        if self.exit_keys.feed(name) {
+            return Some(Exit::Staff);
+        }
+        let input = self.keys.input(name)?;
+        let effects = self.session.handle_input(input, now());
+        self.apply(effects);
+        None
+    }
+
+    fn on_journal_status(&mut self, status: &JournalStatus) {
+        self.marks.retain(|m| *m != Mark::JournalError);
+        if let JournalStatus::Failing { pending, error } = status {
+            log(&format!("journal: {error} ({pending} record(s) waiting)"));
+            self.marks.push(Mark::JournalError);
+        } else {
+            log("journal: writing again");
+        }
+        self.dirty = true;
+    }
+
+    fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            self.speech.apply(&effect);
+            match effect {
+                Effect::Show(_) => self.dirty = true,
+                Effect::Reset => {
+                    self.clear = true;
+                    self.dirty = true;
+                }
+                Effect::Journal(record) => self.writer.append(record),
+                Effect::CallStaff => self.call_staff(),
+                _ => {}
+            }
+        }
+    }
+
+    /// Runs the configured command without a shell, off the UI thread.
+    fn call_staff(&self) {
+        log("staff called");
+        let Some(argv) = self.staff_command.clone() else {
+            return;
+        };
+        thread::spawn(move || {
+            let Some((program, args)) = argv.split_first() else {
+                return;
+            };
+            let result = std::process::Command::new(program)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .status();
+            match result {
+                Ok(status) if status.success() => {}
+                Ok(status) => log(&format!("staff_call_command exited with {status}")),
+                Err(e) => log(&format!("staff_call_command {program}: {e}")),
+            }
+        });
+    }
+
+    fn draw<B: ratatui::backend::Backend>(&mut self, terminal: &mut ratatui::Terminal<B>) {
+        let view = self.session.view();
+        let idle_seconds_left = match view.overlay {
+            Overlay::IdleWarning { reset_at } => {
+                let left = reset_at.saturating_duration_since(Instant::now());
+                Some(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+            }
+            _ => None,
+        };
+        let scene = Scene {
+            flow: self.session.flow(),
+            view,
+            keys: &self.keys,
+            marks: &self.marks,
+            idle_seconds_left,
+        };
+        let drawn = terminal.draw(|frame| {
+            let area: Rect = frame.area();
+            ui::render(&scene, area, frame.buffer_mut());
+        });
+        match drawn {
+            Ok(_) => {
+                self.trace.frame();
+                self.dirty = false;
+            }
+            Err(e) => log(&format!("draw: {e}")),
+        }
+    }
+}
+
+fn now() -> Now {
+    let local = chrono::Local::now();
+    Now {
+        mono: Instant::now(),
+        local_hour: LocalHour {
+            year: local.year(),
+            month: u8::try_from(local.month()).unwrap_or(1),
+            day: u8::try_from(local.day()).unwrap_or(1),
+            hour: u8::try_from(local.hour()).unwrap_or(0),
+        },
+    }
+}
+
+/// Reads config and flow, falling back to defaults and the bundled flow
+/// (with a staff mark) rather than leaving the counter blank.
+fn settle(args: &RunArgs) -> Result<Setup, flow::LoadError> {
+    let mut marks = Vec::new();
+    let mut notes = Vec::new();
+    let config_path = args.config.clone().or_else(|| {
+        let default = PathBuf::from(config::DEFAULT_PATH);
+        default.exists().then_some(default)
+    });
+    let config = match config_path {
+        None => Config::default(),
+        Some(path) => match config::load_file(&path) {
+            Ok(loaded) if !loaded.has_errors() => {
+                notes.extend(loaded.diagnostics.iter().map(ToString::to_string));
+                loaded.config
+            }
+            Ok(loaded) => {
+                notes.extend(loaded.diagnostics.iter().map(ToString::to_string));
+                notes.push("config has errors: running on the defaults".into());
+                marks.push(Mark::ConfigError);
+                Config::default()
+            }
+            Err(e) => {
+                notes.push(format!("{e}: running on the defaults"));
+                marks.push(Mark::ConfigError);
+                Config::default()
+            }
+        },
+    };
+    let flow = load_flow(
+        args.flow.as_ref().or(config.flow.as_ref()),
+        &mut notes,
+        &mut marks,
+    )?;
+    let wanted = args.lang.as_ref().or(config.language.as_ref());
+    let language = match wanted {
+        Some(code) => flow.lang_ix(code).unwrap_or_else(|| {
+            notes.push(format!(
+                "language \"{code}\" is not in the flow; using \"{}\"",
+                flow.lang_code(LangIx(0))
+            ));
+            LangIx(0)
+        }),
+        None => LangIx(0),
+    };
+    let journal_dir = args
+        .journal_dir
+        .clone()
+        .or_else(|| config.journal_dir.clone())
+        .unwrap_or_else(default_journal_dir);
+    Ok(Setup {
+        config,
+        flow,
+        language,
+        journal_dir,
+        marks,
+        notes,
+    })
+}
+
+fn load_flow(
+    path: Option<&PathBuf>,
+    notes: &mut Vec<String>,
+    marks: &mut Vec<Mark>,
+) -> Result<Flow, flow::LoadError> {
+    if let Some(path) = path {
+        match flow::load_file(path) {
+            Ok(loaded) => {
+                notes.extend(loaded.diagnostics.iter().map(ToString::to_string));
+                if let Some(flow) = loaded.flow {
+                    return Ok(flow);
+                }
+            }
+            Err(e) => notes.push(e.to_diagnostic_line()),
+        }
+        notes.push(format!(
+            "{}: not usable; running the bundled flow",
+            path.display()
+        ));
+        marks.push(Mark::FallbackFlow);
+    }
+    // The bundled flow is valid: a unit test loads it on every build.
+    Flow::bundled()
+}
+
+/// `$STATE_DIRECTORY` (systemd), else `$XDG_STATE_HOME/counter-kiosk`, else
+/// `~/.local/state/counter-kiosk`.
+pub fn default_journal_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
+        if let Some(first) = dir
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .filter(|s| !s.is_empty())
+        {
+            return PathBuf::from(first);
+        }
+    }
+    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("counter-kiosk");
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".local/state/counter-kiosk")
+}
+
+/// Points stderr at `kiosk.log` in the journal directory (or beside it), so
+/// nothing (ALSA included) ever writes over the fullscreen screen.
+fn open_log(journal_dir: &Path) -> std::io::Result<()> {
+    let candidates = [
+        Some(journal_dir.to_path_buf()),
+        journal_dir.parent().map(Path::to_path_buf),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
+        let opened = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("kiosk.log"));
+        if let Ok(file) = opened {
+            return rustix::stdio::dup2_stderr(&file).map_err(std::io::Error::from);
+        }
+    }
+    // Nowhere to log: still keep stderr off the screen.
+    let null = File::options().write(true).open("/dev/null")?;
+    rustix::stdio::dup2_stderr(&null).map_err(std::io::Error::from)?;
+    Err(std::io::Error::other("no writable place for kiosk.log"))
+}
+
+fn log(message: &str) {
+    let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
+    eprintln!("{stamp} {message}");
+}
+
+fn spawn_key_thread(tx: Sender<Event>, trace: Trace) {
+    thread::spawn(move || loop {
+        let event = match crossterm::event::read() {
+            Ok(TermEvent::Key(key)) => match key_name(&key) {
+                Some(name) => {
+                    trace.key(&name);
+                    Event::Key(name)
+                }
+                None => continue,
+            },
+            Ok(TermEvent::Resize(..)) => Event::Resize,
+            Ok(_) => continue,
+            Err(_) => Event::InputClosed,
+        };
+        let closed = matches!(event, Event::InputClosed);
+        if tx.send(event).is_err() || closed {
+            return;
+        }
+    });
+}
+
+fn spawn_signal_thread(tx: Sender<Event>) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    match signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) {
+        Ok(mut signals) => {
+            thread::spawn(move || {
+                if signals.forever().next().is_some() {
+                    let _ = tx.send(Event::Terminate);
+                }
+            });
+        }
+        Err(e) => log(&format!("signals: {e}")),
+    }
+}
