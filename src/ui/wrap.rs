@@ -436,6 +436,8 @@ mod tests {
         assert_eq!(w("あい", 1), ["あ", "い"]);
         assert_eq!(w("ab c", 1), ["a", "b", "c"]);
         assert_eq!(w("aあb", 1), ["a", "あ", "b"]);
+        // The space after an over-wide character is a break, not a line.
+        assert_eq!(w("あ b ", 1), ["あ", "b"]);
         // The combining accent stays with its base character.
         assert_eq!(w("が\u{3099}x", 1), ["が\u{3099}", "x"]);
     }
@@ -591,9 +593,4 @@ mod tests {
             }
         }
     }
-}
-#[cfg(test)]
-mod scratch {
-    #[test]
-    fn scratch_x() { eprintln!("{:?}", super::wrap("あ b", 1)); }
 }
