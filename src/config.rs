@@ -9,8 +9,9 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diag::{Collector, Diagnostic};
+use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
-use crate::input::{is_key_name, normalize, Action};
+use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
 use crate::toml_tree::{self as tree, join_path};
 
 /// Where the installed kiosk looks when no `--config` is given.
@@ -49,7 +50,7 @@ pub struct Config {
     pub idle_timeout_s: u64,
     pub repeat_guard_ms: u64,
     /// Actions whose keys the file replaces.
-    pub keys: Vec<(Action, Vec<String>)>,
+    pub keys: Vec<(Input, Vec<String>)>,
     pub speech: SpeechConfig,
     /// argv, run without a shell on the second help press.
     pub staff_call_command: Option<Vec<String>>,
@@ -204,51 +205,47 @@ pub fn load_source(name: &str, source: &str, base: &Path) -> LoadedConfig {
     }
 }
 
-fn read_keys(table: &DeTable<'_>, diag: &mut Collector<'_>) -> Vec<(Action, Vec<String>)> {
-    let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+fn read_keys(table: &DeTable<'_>, diag: &mut Collector<'_>) -> Vec<(Input, Vec<String>)> {
+    let names: Vec<&str> = ACTIONS.iter().map(|(name, _, _)| *name).collect();
     tree::reject_unknown_keys(table, &names, "keys", diag);
     let mut r = Reader {
         table,
         path: "keys",
         diag,
     };
-    let overrides: Vec<(Action, Vec<String>)> = Action::ALL
-        .into_iter()
-        .filter_map(|action| Some((action, r.key_names(action.name())?)))
+    let overrides: Vec<(&str, Input, Vec<String>)> = ACTIONS
+        .iter()
+        .filter_map(|(name, input, _)| Some((*name, *input, r.key_names(name)?)))
         .collect();
     // One key, one action: a key given to two actions would silently do one.
-    let effective = |action: Action| -> Vec<String> {
+    let effective = |input: Input| -> Vec<String> {
         overrides
             .iter()
-            .find(|(a, _)| *a == action)
-            .map(|(_, keys)| keys.clone())
-            .unwrap_or_else(|| {
-                action
-                    .default_keys()
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect()
-            })
+            .find(|(_, i, _)| *i == input)
+            .map(|(_, _, keys)| keys.clone())
+            .unwrap_or_else(|| default_keys(input).iter().map(|k| k.to_string()).collect())
     };
-    for (action, keys) in &overrides {
+    for (name, input, keys) in &overrides {
         for key in keys {
             let key = normalize(key);
-            let clash = Action::ALL
-                .into_iter()
-                .filter(|other| other != action)
-                .find(|other| effective(*other).iter().any(|k| normalize(k) == key));
-            if let Some(other) = clash {
+            let clash = ACTIONS
+                .iter()
+                .filter(|(_, other, _)| other != input)
+                .find(|(_, other, _)| effective(*other).iter().any(|k| normalize(k) == key));
+            if let Some((other, _, _)) = clash {
                 r.error_at(
-                    action.name(),
+                    name,
                     &format!(
-                        "\"{key}\" is also a key for {}; give that action other keys in [keys] too",
-                        other.name()
+                        "\"{key}\" is also a key for {other}; give that action other keys in [keys] too"
                     ),
                 );
             }
         }
     }
     overrides
+        .into_iter()
+        .map(|(_, input, keys)| (input, keys))
+        .collect()
 }
 
 fn read_speech(table: &DeTable<'_>, diag: &mut Collector<'_>) -> SpeechConfig {
@@ -444,8 +441,8 @@ tts = false
         assert_eq!(
             c.keys,
             vec![
-                (Action::Yes, vec!["1".to_string(), "Enter".to_string()]),
-                (Action::Continue, vec!["3".to_string()])
+                (Input::Yes, vec!["1".to_string(), "Enter".to_string()]),
+                (Input::Continue, vec!["3".to_string()])
             ]
         );
         assert_eq!(

@@ -7,99 +7,30 @@ use std::collections::HashMap;
 
 use crate::engine::Input;
 
-/// A customer action, named as in the config's `[keys]` table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Yes,
-    No,
-    Continue,
-    Repeat,
-    Pause,
-    Back,
-    Help,
-    Language,
-    Slower,
-    Faster,
-    Quieter,
-    Louder,
-    StartOver,
-}
+/// The customer actions: the name in the config's `[keys]` table, the
+/// engine input, and the default keys (DESIGN section 7).
+pub const ACTIONS: [(&str, Input, &[&str]); 13] = [
+    ("yes", Input::Yes, &["1", "y"]),
+    ("no", Input::No, &["2", "n"]),
+    ("continue", Input::Continue, &["Enter"]),
+    ("repeat", Input::Repeat, &["0", "r", "*", "Space"]),
+    ("pause", Input::Pause, &["p", "."]),
+    ("back", Input::Back, &["b", "Backspace", "4"]),
+    ("help", Input::Help, &["9", "h", "?"]),
+    ("language", Input::SwitchLanguage, &["l", "/"]),
+    ("slower", Input::Slower, &["[", "7"]),
+    ("faster", Input::Faster, &["]", "8"]),
+    ("quieter", Input::Quieter, &["-"]),
+    ("louder", Input::Louder, &["+"]),
+    ("start_over", Input::StartOver, &["Esc"]),
+];
 
-impl Action {
-    pub const ALL: [Action; 13] = [
-        Action::Yes,
-        Action::No,
-        Action::Continue,
-        Action::Repeat,
-        Action::Pause,
-        Action::Back,
-        Action::Help,
-        Action::Language,
-        Action::Slower,
-        Action::Faster,
-        Action::Quieter,
-        Action::Louder,
-        Action::StartOver,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Yes => "yes",
-            Action::No => "no",
-            Action::Continue => "continue",
-            Action::Repeat => "repeat",
-            Action::Pause => "pause",
-            Action::Back => "back",
-            Action::Help => "help",
-            Action::Language => "language",
-            Action::Slower => "slower",
-            Action::Faster => "faster",
-            Action::Quieter => "quieter",
-            Action::Louder => "louder",
-            Action::StartOver => "start_over",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-
-    pub fn input(self) -> Input {
-        match self {
-            Action::Yes => Input::Yes,
-            Action::No => Input::No,
-            Action::Continue => Input::Continue,
-            Action::Repeat => Input::Repeat,
-            Action::Pause => Input::Pause,
-            Action::Back => Input::Back,
-            Action::Help => Input::Help,
-            Action::Language => Input::SwitchLanguage,
-            Action::Slower => Input::Slower,
-            Action::Faster => Input::Faster,
-            Action::Quieter => Input::Quieter,
-            Action::Louder => Input::Louder,
-            Action::StartOver => Input::StartOver,
-        }
-    }
-
-    /// The default keys (DESIGN section 7).
-    pub fn default_keys(self) -> &'static [&'static str] {
-        match self {
-            Action::Yes => &["1", "y"],
-            Action::No => &["2", "n"],
-            Action::Continue => &["Enter"],
-            Action::Repeat => &["0", "r", "*", "Space"],
-            Action::Pause => &["p", "."],
-            Action::Back => &["b", "Backspace", "4"],
-            Action::Help => &["9", "h", "?"],
-            Action::Language => &["l", "/"],
-            Action::Slower => &["[", "7"],
-            Action::Faster => &["]", "8"],
-            Action::Quieter => &["-"],
-            Action::Louder => &["+"],
-            Action::StartOver => &["Esc"],
-        }
-    }
+/// The default keys of an action's input.
+pub fn default_keys(input: Input) -> &'static [&'static str] {
+    ACTIONS
+        .iter()
+        .find(|(_, i, _)| *i == input)
+        .map_or(&[], |(_, _, keys)| keys)
 }
 
 /// Named keys besides single characters.
@@ -178,7 +109,7 @@ pub fn normalize(name: &str) -> String {
 /// Keys to actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyMap {
-    actions: HashMap<String, Action>,
+    actions: HashMap<String, Input>,
 }
 
 impl Default for KeyMap {
@@ -189,19 +120,15 @@ impl Default for KeyMap {
 
 impl KeyMap {
     /// The default map with some actions' keys replaced (config `[keys]`).
-    pub fn with_overrides(overrides: &[(Action, Vec<String>)]) -> KeyMap {
+    pub fn with_overrides(overrides: &[(Input, Vec<String>)]) -> KeyMap {
         let mut actions = HashMap::new();
-        for action in Action::ALL {
-            let keys: Vec<String> = match overrides.iter().rev().find(|(a, _)| *a == action) {
+        for (_, input, defaults) in ACTIONS {
+            let keys: Vec<String> = match overrides.iter().rev().find(|(i, _)| *i == input) {
                 Some((_, keys)) => keys.clone(),
-                None => action
-                    .default_keys()
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect(),
+                None => defaults.iter().map(|k| k.to_string()).collect(),
             };
             for key in keys {
-                actions.insert(normalize(&key), action);
+                actions.insert(normalize(&key), input);
             }
         }
         KeyMap { actions }
@@ -216,12 +143,13 @@ impl KeyMap {
         Some(
             self.actions
                 .get(&normalize(key))
-                .map_or(Input::Other, |a| a.input()),
+                .copied()
+                .unwrap_or(Input::Other),
         )
     }
 
     /// The first key bound to `action`, for the key bar ("1 はい").
-    pub fn label(&self, action: Action) -> Option<String> {
+    pub fn label(&self, action: Input) -> Option<String> {
         let mut keys: Vec<&String> = self
             .actions
             .iter()
@@ -311,9 +239,9 @@ mod tests {
             "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ".", "+", "-", "*", "/", "Enter",
         ];
         let map = KeyMap::default();
-        for action in Action::ALL {
-            let reachable = keypad.iter().any(|k| map.input(k) == Some(action.input()));
-            assert_eq!(reachable, action != Action::StartOver, "{action:?}");
+        for (name, action, _) in ACTIONS {
+            let reachable = keypad.iter().any(|k| map.input(k) == Some(action));
+            assert_eq!(reachable, action != Input::StartOver, "{name}");
         }
     }
 
@@ -345,19 +273,19 @@ mod tests {
 
     #[test]
     fn an_override_replaces_only_that_actions_keys() {
-        let map = KeyMap::with_overrides(&[(Action::Yes, vec!["5".into()])]);
+        let map = KeyMap::with_overrides(&[(Input::Yes, vec!["5".into()])]);
         assert_eq!(map.input("5"), Some(Input::Yes));
         assert_eq!(map.input("1"), Some(Input::Other));
         assert_eq!(map.input("2"), Some(Input::No));
-        assert_eq!(map.label(Action::Yes).as_deref(), Some("5"));
+        assert_eq!(map.label(Input::Yes).as_deref(), Some("5"));
     }
 
     #[test]
     fn labels_prefer_keypad_digits() {
         let map = KeyMap::default();
-        assert_eq!(map.label(Action::Yes).as_deref(), Some("1"));
-        assert_eq!(map.label(Action::Back).as_deref(), Some("4"));
-        assert_eq!(map.label(Action::StartOver).as_deref(), Some("Esc"));
+        assert_eq!(map.label(Input::Yes).as_deref(), Some("1"));
+        assert_eq!(map.label(Input::Back).as_deref(), Some("4"));
+        assert_eq!(map.label(Input::StartOver).as_deref(), Some("Esc"));
     }
 
     #[test]

@@ -8,9 +8,9 @@ use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
 use super::theme;
 use super::wrap::{display_width, truncate_to_width, wrap};
-use crate::engine::{Overlay, View};
+use crate::engine::{Input, Overlay, View};
 use crate::flow::{Flow, LangIx, Phrase, StepKind};
-use crate::input::{Action, KeyMap};
+use crate::input::KeyMap;
 
 /// The smallest screen the kiosk lays out; below it, "screen too small".
 pub const MIN_WIDTH: u16 = 60;
@@ -198,12 +198,12 @@ fn render_body(scene: &Scene<'_>, body: Rect, buf: &mut Buffer) {
 }
 
 /// What the keypad keys do now, in the current language.
-fn key_bar_items(scene: &Scene<'_>) -> Vec<(Action, Phrase)> {
+fn key_bar_items(scene: &Scene<'_>) -> Vec<(Input, Phrase)> {
     let flow = scene.flow;
     let view = &scene.view;
     match view.overlay {
         Overlay::ConfirmStartOver => {
-            return vec![(Action::Yes, Phrase::KeyYes), (Action::No, Phrase::KeyNo)]
+            return vec![(Input::Yes, Phrase::KeyYes), (Input::No, Phrase::KeyNo)]
         }
         Overlay::IdleWarning { .. } => return Vec::new(),
         _ => {}
@@ -211,18 +211,18 @@ fn key_bar_items(scene: &Scene<'_>) -> Vec<(Action, Phrase)> {
     let kind = flow.step(view.step).kind;
     let mut items = match kind {
         StepKind::Question { .. } => {
-            vec![(Action::Yes, Phrase::KeyYes), (Action::No, Phrase::KeyNo)]
+            vec![(Input::Yes, Phrase::KeyYes), (Input::No, Phrase::KeyNo)]
         }
-        StepKind::Note { .. } | StepKind::Ending { .. } => vec![(Action::Yes, Phrase::KeyNext)],
+        StepKind::Note { .. } | StepKind::Ending { .. } => vec![(Input::Yes, Phrase::KeyNext)],
     };
-    items.push((Action::Repeat, Phrase::KeyRepeat));
+    items.push((Input::Repeat, Phrase::KeyRepeat));
     let can_go_back = view.step != flow.start && !matches!(kind, StepKind::Ending { .. });
     if can_go_back {
-        items.push((Action::Back, Phrase::KeyBack));
+        items.push((Input::Back, Phrase::KeyBack));
     }
-    items.push((Action::Help, Phrase::KeyHelp));
+    items.push((Input::Help, Phrase::KeyHelp));
     if flow.languages.len() > 1 {
-        items.push((Action::Language, Phrase::LanguageName));
+        items.push((Input::SwitchLanguage, Phrase::LanguageName));
     }
     items
 }
@@ -274,8 +274,8 @@ fn overlay_lines(scene: &Scene<'_>) -> Option<(String, Vec<(String, bool)>)> {
         }
         Overlay::StaffCalled => (p(Phrase::KeyHelp), vec![(p(Phrase::StaffCalled), true)]),
         Overlay::ConfirmStartOver => {
-            let yes = scene.keys.label(Action::Yes).unwrap_or_default();
-            let no = scene.keys.label(Action::No).unwrap_or_default();
+            let yes = scene.keys.label(Input::Yes).unwrap_or_default();
+            let no = scene.keys.label(Input::No).unwrap_or_default();
             let choice = format!("{yes} {}　　{no} {}", p(Phrase::KeyYes), p(Phrase::KeyNo));
             (
                 p(Phrase::KeyStartOver),
