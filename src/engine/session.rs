@@ -125,6 +125,9 @@ impl Session {
             self.timers.stop(Timer::HelpWindow);
             fx.push(Effect::Show(self.view()));
         }
+        if self.on_any_screen(input, now.mono, &mut fx) {
+            return fx;
+        }
         match self.phase {
             Phase::Ended => self.on_ending(input, now.mono, &mut fx),
             _ if self.overlay == Overlay::ConfirmStartOver => {
@@ -172,6 +175,20 @@ impl Session {
 
     // ----- keys, by what is on screen -----
 
+    /// Keys that do the same wherever they are pressed; false for others.
+    fn on_any_screen(&mut self, input: Input, now: Instant, fx: &mut Vec<Effect>) -> bool {
+        match input {
+            Input::Pause => self.toggle_pause(fx),
+            Input::Help => self.help(now, fx),
+            Input::SwitchLanguage => self.switch_language(fx),
+            Input::Slower | Input::Faster | Input::Quieter | Input::Louder => {
+                self.adjust(input, fx)
+            }
+            _ => return false,
+        }
+        true
+    }
+
     fn on_step(&mut self, input: Input, waking: bool, now: Instant, fx: &mut Vec<Effect>) {
         let kind = self.flow.step(self.visit.step).kind;
         match (input, kind) {
@@ -181,13 +198,7 @@ impl Session {
                 self.answer(Answer::Next, next, now, fx)
             }
             (Input::Repeat, _) => self.repeat(fx),
-            (Input::Pause, _) => self.toggle_pause(fx),
             (Input::Back, _) if self.path.len() > 1 => self.go_back(now, fx),
-            (Input::Help, _) => self.help(now, fx),
-            (Input::SwitchLanguage, _) => self.switch_language(fx),
-            (Input::Slower | Input::Faster | Input::Quieter | Input::Louder, _) => {
-                self.adjust(input, fx)
-            }
             (Input::StartOver, _) => self.ask_start_over(fx),
             _ if waking => {
                 // The first key of a session never scolds: it greets.
@@ -216,13 +227,7 @@ impl Session {
                 fx.push(Effect::StopSpeech);
                 self.speak_overlay(fx);
             }
-            Input::Pause => self.toggle_pause(fx),
-            Input::Help => self.help(now, fx),
-            Input::SwitchLanguage => self.switch_language(fx),
-            Input::Slower | Input::Faster | Input::Quieter | Input::Louder => {
-                self.adjust(input, fx)
-            }
-            Input::Continue | Input::Other => self.tone(Tone::Invalid, fx),
+            _ => self.tone(Tone::Invalid, fx),
         }
     }
 
@@ -236,13 +241,7 @@ impl Session {
                 fx.push(Effect::StopSpeech);
                 self.speak_step(fx);
             }
-            Input::Pause => self.toggle_pause(fx),
-            Input::Help => self.help(now, fx),
-            Input::SwitchLanguage => self.switch_language(fx),
-            Input::Slower | Input::Faster | Input::Quieter | Input::Louder => {
-                self.adjust(input, fx)
-            }
-            Input::No | Input::Back | Input::Other => self.tone(Tone::Invalid, fx),
+            _ => self.tone(Tone::Invalid, fx),
         }
     }
 
