@@ -142,7 +142,12 @@ impl Kiosk {
     ) -> Exit {
         loop {
             if self.clear {
-                let _ = terminal.clear();
+                // Not `terminal.clear()`: it asks the terminal for the cursor
+                // position, which waits (2 s) on the key thread's read. A
+                // resize to the full area clears and redraws everything.
+                if let Ok(size) = terminal.size() {
+                    let _ = terminal.resize(Rect::new(0, 0, size.width, size.height));
+                }
                 self.clear = false;
             }
             if self.dirty {
