@@ -184,6 +184,12 @@ impl ExitSequence {
         }
     }
 
+    /// Whether `key` is one of the sequence's keys.
+    pub fn contains(&self, key: &str) -> bool {
+        let key = normalize(key);
+        self.sequence.contains(&key)
+    }
+
     /// Feeds one key; true when the last keys typed are the whole sequence.
     pub fn feed(&mut self, key: &str) -> bool {
         if self.sequence.is_empty() {

@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 
 use crate::cli::RunArgs;
 use crate::config::{self, Config};
-use crate::engine::{Effect, Now, Overlay, Session};
+use crate::engine::{Effect, Input, Now, Overlay, Session};
 use crate::flow::{self, Flow, LangIx};
 use crate::input::{ExitSequence, KeyMap};
 use crate::journal::{JournalStatus, JournalWriter, LocalHour};
@@ -215,6 +215,11 @@ impl Kiosk {
             return Some(Exit::Staff);
         }
         let input = self.keys.input(name)?;
+        if input == Input::Other && self.exit_keys.contains(name) {
+            // A staff key with no customer meaning (F12, …) must not start a
+            // session that the staff exit would then write as abandoned.
+            return None;
+        }
         let effects = self.session.handle_input(input, now());
         self.apply(effects);
         None

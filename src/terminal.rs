@@ -92,7 +92,17 @@ pub fn key_name(event: &KeyEvent) -> Option<String> {
         KeyCode::F(n) if (1..=12).contains(&n) => format!("F{n}"),
         _ => return None,
     };
-    let prefix = if event.modifiers.contains(KeyModifiers::CONTROL) {
+    let control = event.modifiers.contains(KeyModifiers::CONTROL);
+    // Terminals send Ctrl-\ ] ^ _ as the bytes 0x1c-0x1f, which crossterm
+    // reads back as Ctrl-4 to Ctrl-7: name them as they were typed.
+    let base = match (control, base.as_str()) {
+        (true, "4") => "\\".to_string(),
+        (true, "5") => "]".to_string(),
+        (true, "6") => "^".to_string(),
+        (true, "7") => "_".to_string(),
+        _ => base,
+    };
+    let prefix = if control {
         "Ctrl-"
     } else if event.modifiers.contains(KeyModifiers::ALT) {
         "Alt-"
@@ -142,6 +152,11 @@ mod tests {
         );
         assert_eq!(
             press(KeyCode::Char('\\'), KeyModifiers::CONTROL).as_deref(),
+            Some("Ctrl-\\")
+        );
+        // A terminal sends Ctrl-\ as 0x1c, which crossterm reads as Ctrl-4.
+        assert_eq!(
+            press(KeyCode::Char('4'), KeyModifiers::CONTROL).as_deref(),
             Some("Ctrl-\\")
         );
         assert_eq!(press(KeyCode::Null, KeyModifiers::NONE), None);

@@ -1,0 +1,1162 @@
+//! End to end through a real terminal (DESIGN sections 5, 7 and 9): the
+//! release `kiosk` binary runs fullscreen inside a private tmux server, keys
+//! go in with `send-keys`, the screen comes back with `capture-pane`, and the
+//! journal, trace and log are read afterwards.
+//!
+//! Each test has its own tmux server (its socket in the test's temporary
+//! directory, not under /tmp/tmux-UID where killed servers leave theirs) and
+//! kills it on the way out, pass or fail. Nothing sleeps blindly: every wait
+//! polls the screen against a deadline and fails with the last screen.
+//! Keys that must all count go in at least `KEY_GAP` after the previous key's
+//! effect was seen, because the kiosk ignores an identical key repeated
+//! within 0.5 s (DESIGN section 7).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The least time between two keys that must both count.
+const KEY_GAP: Duration = Duration::from_millis(650);
+/// How long the screen may take to show what a key should bring.
+const WAIT: Duration = Duration::from_secs(5);
+const POLL: Duration = Duration::from_millis(40);
+
+/// The bundled flow (flows/mfa-login.toml).
+const TITLE_JA: &str = "ログインの二段階認証でお困りの方へ";
+const TITLE_EN: &str = "Stuck at the two-step login check";
+const WELCOME_JA: &str = "ログインの二段階認証で、先に進めずお困りですか？";
+const WELCOME_EN: &str = "Are you stuck at the two-step check when you log in?";
+
+/// The small test flow (tests/e2e/flow.toml).
+const TEA_TITLE: &str = "お茶の案内（試験用）";
+const ASK: &str = "お茶を飲みますか？";
+const HOW_TO: &str = "お茶の入れ方です。";
+const HOW_TO_LIST: [&str; 3] = ["・お湯をわかす", "・茶葉を入れる", "・三分まつ"];
+const SERVED: &str = "おいしいお茶ができました。";
+const GOODBYE: &str = "またのお越しをお待ちしています。";
+
+const IDLE_WARNING: &str = "まだご利用中ですか？";
+const TMUX_CONF: &str = "set -g status off\n\
+                         set -g default-terminal xterm-256color\n\
+                         set -g default-shell /bin/sh\n";
+
+/// The release binary, built once per test process when it is missing or
+/// older than the debug one cargo built for these tests.
+fn kiosk_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let release = root.join("target/release/kiosk");
+        let debug = Path::new(env!("CARGO_BIN_EXE_kiosk"));
+        let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+        let stale = match (modified(&release), modified(debug)) {
+            (None, _) => true,
+            (Some(release), Some(debug)) => release < debug,
+            (Some(_), None) => false,
+        };
+        if stale {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let out = Command::new(cargo)
+                .args(["build", "--release", "--locked", "--bin", "kiosk"])
+                .arg("--target-dir")
+                .arg(root.join("target"))
+                .current_dir(root)
+                .output()
+                .expect("run cargo build --release");
+            assert!(
+                out.status.success(),
+                "cargo build --release failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(release.exists(), "no {}", release.display());
+        release
+    })
+}
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e")
+        .join(name);
+    path.to_string_lossy().into_owned()
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn local_hour() -> String {
+    chrono::Local::now().format("%Y-%m-%dT%H").to_string()
+}
+
+/// The first 8 hex digits of the SHA-256 of a file (DESIGN section 5).
+fn flow_hash(path: &str) -> String {
+    let digest = Sha256::digest(fs::read(path).unwrap());
+    digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The state letter of a process (`R`, `S`, `T` for stopped, …), if it exists.
+fn process_state(pid: u32) -> Option<char> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+/// One kiosk running fullscreen in its own tmux server, whose socket lives
+/// in the test's temporary directory. Dropping it kills the server (and so
+/// the kiosk, by SIGHUP).
+struct Kiosk {
+    dir: tempfile::TempDir,
+    /// When the last key went in, or its effect was last seen on screen.
+    last_key: Option<Instant>,
+    /// The local hour when the kiosk started: records carry it (or the next).
+    started_hour: String,
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // What the kiosk saw, to go with the failure's last screen.
+            let trace = fs::read_to_string(self.path("trace.jsonl")).unwrap_or_default();
+            let tail: Vec<&str> = trace.lines().rev().take(60).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            eprintln!("--- trace.jsonl (last lines):\n{}", tail.join("\n"));
+        }
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(self.path("tmux.sock"))
+            .arg("kill-server")
+            .env_remove("TMUX")
+            .output();
+        // The hang-up stops the kiosk; let it finish before its directory
+        // goes, and never leave one behind (a kiosk stuck on a dead terminal
+        // spins: crossterm-rs/crossterm#793).
+        let pid = fs::read_to_string(self.path("kiosk.pid")).unwrap_or_default();
+        if let Ok(pid) = pid.trim().parse::<u32>() {
+            let deadline = Instant::now() + WAIT;
+            let running = || matches!(process_state(pid), Some(s) if s != 'Z');
+            while running() && Instant::now() < deadline {
+                sleep(POLL);
+            }
+            if running() {
+                eprintln!("kiosk {pid} ignored the hang-up: killing it");
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", &pid.to_string()])
+                    .status();
+            }
+        }
+    }
+}
+
+impl Kiosk {
+    /// `kiosk run --no-speech` with `extra` flags, its journal, log, trace
+    /// and config (`config`'s text) in a fresh temporary directory, at 80x24.
+    /// When it exits, the pane shows `EXIT=<status>` and the terminal modes.
+    fn start(extra: &[&str], config: &str) -> Kiosk {
+        let binary = kiosk_binary();
+        let dir = tempfile::Builder::new()
+            .prefix("kiosk-e2e-")
+            .tempdir()
+            .unwrap();
+        let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+        fs::write(path("kiosk.toml"), config).unwrap();
+        fs::write(path("tmux.conf"), TMUX_CONF).unwrap();
+        let mut argv = vec![
+            binary.to_string_lossy().into_owned(),
+            "run".into(),
+            "--no-speech".into(),
+            "--journal-dir".into(),
+            path("journal"),
+            "--trace".into(),
+            path("trace.jsonl"),
+            "--config".into(),
+            path("kiosk.toml"),
+        ];
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        let argv: Vec<String> = argv.iter().map(|a| sh_quote(a)).collect();
+        let script = format!(
+            r#"sh -c 'echo $$ > "$0" && exec "$@"' {pidfile} {argv}
+echo "EXIT=$?"
+printf 'TTY:'
+stty -a | tr -s ' ;' '\n\n' | grep -E '^-?(isig|icanon|echo)$' | tr '\n' ' '
+echo
+exec sleep 600
+"#,
+            pidfile = sh_quote(&path("kiosk.pid")),
+            argv = argv.join(" "),
+        );
+        fs::write(path("run.sh"), script).unwrap();
+        let command = format!("exec sh {}", sh_quote(&path("run.sh")));
+        let kiosk = Kiosk {
+            dir,
+            last_key: None,
+            started_hour: local_hour(),
+        };
+        kiosk.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &command,
+        ]);
+        kiosk
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn tmux_output(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(self.path("tmux.sock"))
+            .arg("-f")
+            .arg(self.path("tmux.conf"))
+            .args(args)
+            .env_remove("TMUX")
+            .env("LANG", "C.UTF-8")
+            .env("LC_ALL", "C.UTF-8")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux ({e}); scripts/setup installs it"))
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = self.tmux_output(args);
+        assert!(
+            out.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The pane as text, trailing blanks trimmed.
+    fn screen(&self) -> String {
+        let out = self.tmux_output(&["capture-pane", "-p", "-t", "e2e"]);
+        if !out.status.success() {
+            return format!(
+                "<capture-pane failed: {}>",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+        lines.join("\n").trim_end().to_string()
+    }
+
+    fn log(&self) -> String {
+        fs::read_to_string(self.path("journal/kiosk.log")).unwrap_or_default()
+    }
+
+    /// Polls the screen until `ok`, failing after `timeout` with the last
+    /// screen and the kiosk's log.
+    fn wait_for(&mut self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                self.last_key = self.last_key.map(|_| Instant::now());
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {timeout:?} waiting for {what}; last screen:\n{screen}\n\
+                 --- kiosk.log:\n{}",
+                self.log()
+            );
+            sleep(POLL);
+        }
+    }
+
+    /// Waits until every one of `present` is on screen and none of `absent`.
+    fn wait_screen(&mut self, present: &[&str], absent: &[&str]) -> String {
+        let what = format!("{present:?} without {absent:?}");
+        self.wait_for(&what, WAIT, |s| {
+            present.iter().all(|t| s.contains(t)) && !absent.iter().any(|t| s.contains(t))
+        })
+    }
+
+    /// Like `wait_screen`, then until two captures in a row agree (a frame
+    /// can be captured half drawn).
+    fn settled(&mut self, present: &[&str]) -> String {
+        let mut last = self.wait_screen(present, &[]);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            sleep(Duration::from_millis(150));
+            let now = self.screen();
+            if now == last {
+                return now;
+            }
+            assert!(Instant::now() < deadline, "screen never settled:\n{now}");
+            last = now;
+        }
+    }
+
+    /// Sends keys (tmux key names) at once, as fast as tmux types them.
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e", "--"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Sends one key that must count: no sooner than `KEY_GAP` after the
+    /// previous key or the last sight of its effect.
+    fn press(&mut self, key: &str) {
+        if let Some(last) = self.last_key {
+            let ready = last + KEY_GAP;
+            let now = Instant::now();
+            if ready > now {
+                sleep(ready - now);
+            }
+        }
+        self.send(&[key]);
+        self.last_key = Some(Instant::now());
+    }
+
+    /// Presses `key`, then waits for `present` and the end of `absent`.
+    fn step(&mut self, key: &str, present: &[&str], absent: &[&str]) -> String {
+        self.press(key);
+        self.wait_screen(present, absent)
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        let (w, h) = (width.to_string(), height.to_string());
+        self.tmux(&["resize-window", "-t", "e2e", "-x", &w, "-y", &h]);
+    }
+
+    fn pid(&self) -> u32 {
+        let file = self.path("kiosk.pid");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(pid) = fs::read_to_string(&file)
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+            {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no {}", file.display());
+            sleep(POLL);
+        }
+    }
+
+    fn assert_alive(&self) {
+        let pid = self.pid();
+        let state = process_state(pid);
+        assert!(
+            matches!(state, Some(s) if !"TtZX".contains(s)),
+            "kiosk {pid} is not running (state {state:?}); screen:\n{}\n--- kiosk.log:\n{}",
+            self.screen(),
+            self.log()
+        );
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args(["-s", signal, &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -s {signal} failed");
+    }
+
+    /// Waits for the kiosk to exit; its status and the screen left behind.
+    fn wait_exit(&mut self) -> (i32, String) {
+        let screen = self.wait_for("the kiosk to exit", WAIT, |s| {
+            s.contains("EXIT=")
+                && s.lines()
+                    .any(|l| l.starts_with("TTY:") && l.contains("echo"))
+        });
+        let code = screen
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("EXIT="))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no exit status on screen:\n{screen}"));
+        (code, screen)
+    }
+
+    /// The terminal is back as the shell had it: normal screen, cooked mode
+    /// with signals and echo, cursor shown, and none of the kiosk's text.
+    fn assert_restored(&self, screen: &str, gone: &[&str]) {
+        let state = self.tmux(&[
+            "display",
+            "-p",
+            "-t",
+            "e2e",
+            "#{alternate_on} #{cursor_flag}",
+        ]);
+        assert_eq!(state.trim(), "0 1", "alternate screen, cursor:\n{screen}");
+        let tty = screen.lines().find(|l| l.starts_with("TTY:")).unwrap();
+        assert_eq!(tty, "TTY:isig icanon echo", "terminal modes not restored");
+        for text in gone {
+            assert!(!screen.contains(text), "{text:?} left on screen:\n{screen}");
+        }
+        let log = self.log();
+        assert!(!log.contains("panicked"), "kiosk.log:\n{log}");
+    }
+
+    /// The journal's lines, once there are `count` of them (and no more).
+    fn journal(&self, count: usize) -> Vec<String> {
+        let dir = self.path("journal");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let files: Vec<PathBuf> = fs::read_dir(&dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert!(files.len() <= 1, "several journal files: {files:?}");
+            let lines: Vec<String> = files
+                .first()
+                .and_then(|f| fs::read_to_string(f).ok())
+                .map(|text| {
+                    // Only whole lines: one may be half appended right now.
+                    let whole = text.split_inclusive('\n').filter(|l| l.ends_with('\n'));
+                    whole.map(|l| l.trim_end().to_string()).collect()
+                })
+                .unwrap_or_default();
+            if lines.len() >= count || Instant::now() >= deadline {
+                assert_eq!(lines.len(), count, "journal:\n{}", lines.join("\n"));
+                if let Some(file) = files.first() {
+                    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+                    let month = |hour: &str| format!("journal-{}.jsonl", &hour[..7]);
+                    assert!(
+                        name == month(&self.started_hour) || name == month(&local_hour()),
+                        "journal file {name}"
+                    );
+                }
+                return lines;
+            }
+            sleep(POLL);
+        }
+    }
+
+    /// The trace's lines, parsed (read after the kiosk exited).
+    fn trace(&self) -> Vec<Value> {
+        fs::read_to_string(self.path("trace.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+}
+
+fn trace_keys(trace: &[Value]) -> Vec<String> {
+    trace
+        .iter()
+        .filter(|e| e["ev"] == "key")
+        .map(|e| e["key"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What a journal record must hold. `path` spells each step as
+/// `"id answer"` or `"id answer repeats help"`.
+struct Expect<'a> {
+    flow: &'a str,
+    hash: &'a str,
+    kiosk: &'a str,
+    lang: &'a str,
+    outcome: &'a str,
+    path: &'a [&'a str],
+    help: u64,
+    back: u64,
+}
+
+const RECORD_KEYS: [&str; 12] = [
+    "v",
+    "flow",
+    "flow_hash",
+    "kiosk",
+    "hour",
+    "lang",
+    "outcome",
+    "end",
+    "steps",
+    "help",
+    "back",
+    "duration_ms",
+];
+
+/// Checks one journal line against DESIGN section 5 and `expect`.
+fn check_record(kiosk: &Kiosk, line: &str, expect: &Expect<'_>) -> Value {
+    let record: Value = serde_json::from_str(line).unwrap();
+    let fields = record.as_object().unwrap();
+    assert_eq!(fields.len(), RECORD_KEYS.len(), "fields of {line}");
+    let mut at = 0;
+    for key in RECORD_KEYS {
+        let quoted = format!("\"{key}\":");
+        let found = line[at..].find(&quoted);
+        at += found.unwrap_or_else(|| panic!("{key} missing or out of order: {line}")) + 1;
+    }
+    assert_eq!(record["v"], 1, "{line}");
+    assert_eq!(record["flow"], expect.flow, "{line}");
+    assert_eq!(record["flow_hash"], expect.hash, "{line}");
+    assert_eq!(record["kiosk"], expect.kiosk, "{line}");
+    let hour = record["hour"].as_str().unwrap();
+    assert!(
+        hour == kiosk.started_hour || hour == local_hour(),
+        "hour {hour} {line}"
+    );
+    assert_eq!(record["lang"], expect.lang, "{line}");
+    assert_eq!(record["outcome"], expect.outcome, "{line}");
+    assert_eq!(record["help"], expect.help, "{line}");
+    assert_eq!(record["back"], expect.back, "{line}");
+    let steps = record["steps"].as_array().unwrap();
+    let walked: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            assert_eq!(s.as_object().unwrap().len(), 5, "{s}");
+            let (repeats, help) = (&s["repeats"], &s["help"]);
+            let mut spelled = format!(
+                "{} {}",
+                s["id"].as_str().unwrap(),
+                s["answer"].as_str().unwrap()
+            );
+            if repeats != 0 || help != 0 {
+                spelled += &format!(" {repeats} {help}");
+            }
+            spelled
+        })
+        .collect();
+    assert_eq!(walked, expect.path, "{line}");
+    let last = expect.path.last().unwrap().split(' ').next().unwrap();
+    assert_eq!(record["end"], last, "{line}");
+    let ms: Vec<u64> = steps.iter().map(|s| s["ms"].as_u64().unwrap()).collect();
+    for (i, (step, ms)) in steps.iter().zip(&ms).enumerate() {
+        if step["answer"] == "none" {
+            if !["abandoned", "restarted"].contains(&expect.outcome) {
+                assert_eq!(*ms, 0, "an ending counts 0 ms: {line}");
+            }
+        } else if i > 0 {
+            // Every key here comes at least KEY_GAP after the step showed.
+            assert!(*ms >= 600, "step {i} left too soon: {line}");
+        }
+    }
+    // The visits tile the session: only rounding to whole ms differs.
+    let total: u64 = ms.iter().sum();
+    let duration = record["duration_ms"].as_u64().unwrap();
+    assert!(
+        (total..=total + ms.len() as u64).contains(&duration),
+        "duration_ms against the steps' ms: {line}"
+    );
+    record
+}
+
+/// Walks key by key; each key must bring its texts and take the previous
+/// step's first text off the screen (when it changes).
+fn walk(kiosk: &mut Kiosk, from: &str, steps: &[(&str, &[&str])]) {
+    let mut previous = from;
+    for (key, present) in steps {
+        let first = present.first().copied().unwrap_or(previous);
+        let absent: &[&str] = if first == previous { &[] } else { &[previous] };
+        kiosk.step(key, present, absent);
+        previous = first;
+    }
+}
+
+/// The seconds of the idle countdown on screen, if shown.
+fn countdown(screen: &str) -> Option<u32> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains("秒で最初の画面に戻ります"))?;
+    let after = line.split("あと").nth(1)?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+#[test]
+fn sessions_answers_back_and_idle_reset_reach_the_journal() {
+    let flow = fixture("flow.toml");
+    let mut k = Kiosk::start(
+        &["--flow", &flow, "--idle-timeout", "3"],
+        "kiosk = \"e2e-counter\"\n",
+    );
+    let start = k.settled(&[TEA_TITLE, ASK, "1  はい", "2  いいえ", "/  English"]);
+    assert!(!start.contains("Tea guide"), "{start}");
+
+    // (a) yes, continue the note, reach an ending; yes shows the start again.
+    let mut note_texts = vec![HOW_TO, "1  次へ", "4  戻る"];
+    note_texts.extend(HOW_TO_LIST);
+    k.step("1", &note_texts, &[ASK]);
+    let ending = k.step("Enter", &[SERVED, "1  次へ"], &[HOW_TO]);
+    assert!(!ending.contains("戻る"), "no back on an ending:\n{ending}");
+    k.press("1");
+    k.wait_for("the untouched start screen", WAIT, |s| s == start);
+
+    // (b) yes, back, then no: the other ending; Enter starts again.
+    k.step("1", &[HOW_TO], &[ASK]);
+    k.step("4", &[ASK, "1  はい"], &[HOW_TO, HOW_TO_LIST[0]]);
+    k.step("2", &[GOODBYE], &[ASK]);
+    k.press("Enter");
+    k.wait_for("the untouched start screen", WAIT, |s| s == start);
+
+    // (c) one key, then nothing: the warning with its countdown, then the
+    // start screen exactly as the next customer must find it.
+    k.press("1");
+    let pressed = Instant::now();
+    k.wait_screen(&[HOW_TO], &[ASK]);
+    let mut seen: Vec<u32> = Vec::new();
+    let mut warned_at = None;
+    let deadline = pressed + Duration::from_secs(6) + WAIT;
+    let reset_at = loop {
+        let screen = k.screen();
+        if screen == start {
+            break Instant::now();
+        }
+        if let Some(seconds) = countdown(&screen) {
+            assert!(screen.contains(IDLE_WARNING), "{screen}");
+            warned_at.get_or_insert_with(Instant::now);
+            if seen.last() != Some(&seconds) {
+                seen.push(seconds);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no idle reset; last screen:\n{screen}"
+        );
+        sleep(POLL);
+    };
+    let warned_at = warned_at.expect("the idle warning never showed");
+    // Each phase lasts the idle timeout (3 s): not less, and not much more
+    // (ratatui's `Terminal::clear` once held the reset back 2 s).
+    let phases = [warned_at - pressed, reset_at - warned_at];
+    assert!(
+        phases
+            .iter()
+            .all(|p| (2500..=4200).contains(&p.as_millis())),
+        "warning after {:?}, reset {:?} later",
+        phases[0],
+        phases[1]
+    );
+    assert!(
+        seen.len() >= 2
+            && seen.windows(2).all(|w| w[0] > w[1])
+            && seen.iter().all(|s| (1..=3).contains(s)),
+        "countdown seen: {seen:?}"
+    );
+
+    let lines = k.journal(3);
+    let hash = flow_hash(&flow);
+    let expect = |outcome, path, back| Expect {
+        flow: "e2e-tea",
+        hash: &hash,
+        kiosk: "e2e-counter",
+        lang: "ja",
+        outcome,
+        path,
+        help: 0,
+        back,
+    };
+    check_record(
+        &k,
+        &lines[0],
+        &expect("served", &["ask yes", "how_to next", "served none"], 0),
+    );
+    check_record(
+        &k,
+        &lines[1],
+        &expect(
+            "declined",
+            &["ask yes", "how_to back", "ask no", "goodbye none"],
+            1,
+        ),
+    );
+    let abandoned = check_record(
+        &k,
+        &lines[2],
+        &expect("abandoned", &["ask yes", "how_to none"], 0),
+    );
+    // The idle wait is not counted: the visit stops at the warning.
+    let ms = abandoned["steps"][1]["ms"].as_u64().unwrap();
+    assert!((2900..=3100).contains(&ms), "{}", lines[2]);
+
+    // SIGTERM on the untouched start screen: exit 0 and no record.
+    k.signal("TERM");
+    let (code, screen) = k.wait_exit();
+    assert_eq!(code, 0, "{screen}");
+    k.assert_restored(&screen, &[TEA_TITLE, ASK]);
+    k.journal(3);
+
+    // The trace (DESIGN section 9): a start line, every key, frames, and
+    // silent speech including the idle warning.
+    let trace = k.trace();
+    assert_eq!(trace[0]["t_us"], 0, "{}", trace[0]);
+    assert_eq!(trace[0]["ev"], "start", "{}", trace[0]);
+    assert!(trace[0]["mono_ns"].as_u64().unwrap() > 0);
+    assert!(trace.iter().all(|e| e["t_us"].is_u64()));
+    assert_eq!(
+        trace_keys(&trace),
+        ["1", "Enter", "1", "1", "4", "2", "Enter", "1"]
+    );
+    assert!(trace.iter().filter(|e| e["ev"] == "frame").count() >= 8);
+    let speaks: Vec<&Value> = trace.iter().filter(|e| e["ev"] == "speak").collect();
+    assert!(speaks.iter().all(|e| e["backend"] == "none"));
+    assert!(speaks.iter().any(|e| e["kind"] == "idle"));
+}
+
+#[test]
+fn bundled_flow_in_japanese_then_english_by_the_language_key() {
+    let mut k = Kiosk::start(&[], "");
+    let start = k.settled(&[
+        TITLE_JA,
+        "第1段階 / 3",
+        "状況を整理",
+        WELCOME_JA,
+        "1  はい",
+        "2  いいえ",
+        "/  English",
+        "[音声なし]",
+    ]);
+    walk(
+        &mut k,
+        WELCOME_JA,
+        &[
+            (
+                "1",
+                &[
+                    "二段階認証では、パスワードのほかに",
+                    "・携帯電話に届くSMSのコード",
+                    "1  次へ",
+                    "4  戻る",
+                ],
+            ),
+            (
+                "Enter",
+                &["コードが届く電話番号が、誰の", "・家の固定電話", "1  はい"],
+            ),
+            // Two repeats offer help; help shows the key guide; a no closes
+            // it and answers.
+            ("0", &["コードが届く電話番号が、誰の"]),
+            (
+                "0",
+                &[
+                    "コードが届く電話番号が、誰の",
+                    "わからないときは 9 を押してください。",
+                ],
+            ),
+        ],
+    );
+    let guide = "9 もう一度押すと係の者を呼びます";
+    k.step("9", &["1 はい・次へ", guide], &[]);
+    let unknown = "分からなくても大丈夫です。";
+    k.step("2", &[unknown], &["コードが届く電話番号が、誰の", guide]);
+    walk(
+        &mut k,
+        unknown,
+        &[
+            (
+                "1",
+                &[
+                    "連絡用のメールを、今すぐ開けますか？",
+                    "第2段階 / 3",
+                    "メールで受け取る",
+                ],
+            ),
+            (
+                "2",
+                &[
+                    "ログインできないと、二段階認証の設定は",
+                    "第3段階 / 3",
+                    "サポート窓口に頼む",
+                ],
+            ),
+            (
+                "1",
+                &[
+                    "電話の前に、本人確認に使う情報をメモ",
+                    "・パスワードは書きません",
+                ],
+            ),
+            ("1", &["電話では、リセットと一緒に"]),
+            ("1", &["ご家族や知り合いに、手伝ってもらう予定ですか？"]),
+            ("1", &["手伝う方に、お願いしたいことです。"]),
+            ("1", &["手伝う方に、避けてほしいことです。"]),
+            ("1", &["サポート窓口への電話は、ご自分でできそうですか？"]),
+            (
+                "1",
+                &[
+                    "サービスのサポート窓口に電話して",
+                    "・電話番号は、サービスの公式の案内で確かめます",
+                ],
+            ),
+        ],
+    );
+    assert!(!k.screen().contains("戻る"), "no back on an ending");
+    k.press("1");
+    k.wait_for("the untouched start screen", WAIT, |s| s == start);
+
+    // The next customer switches to English with the language key.
+    walk(
+        &mut k,
+        WELCOME_JA,
+        &[
+            (
+                "/",
+                &[
+                    WELCOME_EN,
+                    TITLE_EN,
+                    "Stage 1 of 3",
+                    "1  Yes",
+                    "2  No",
+                    "/  日本語",
+                    "[no voice]",
+                ],
+            ),
+            (
+                "2",
+                &["For anything else, please ask the staff at the counter."],
+            ),
+        ],
+    );
+    // And the one after that finds Japanese again.
+    k.press("1");
+    k.wait_for("the untouched start screen", WAIT, |s| s == start);
+
+    let lines = k.journal(2);
+    let hash = flow_hash(&format!(
+        "{}/flows/mfa-login.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    check_record(
+        &k,
+        &lines[0],
+        &Expect {
+            flow: "mfa-login",
+            hash: &hash,
+            kiosk: "counter",
+            lang: "ja",
+            outcome: "referred",
+            path: &[
+                "welcome yes",
+                "about_mfa next",
+                "whose_number no 2 1",
+                "number_unknown next",
+                "email_open no",
+                "support_why next",
+                "support_memo next",
+                "support_ask next",
+                "helper_q yes",
+                "helper_do next",
+                "helper_dont next",
+                "can_call yes",
+                "call_support none",
+            ],
+            help: 1,
+            back: 0,
+        },
+    );
+    let english = check_record(
+        &k,
+        &lines[1],
+        &Expect {
+            flow: "mfa-login",
+            hash: &hash,
+            kiosk: "counter",
+            lang: "en",
+            outcome: "staff",
+            path: &["welcome no", "other_trouble none"],
+            help: 0,
+            back: 0,
+        },
+    );
+    // The session began with the language key, a full gap before the no.
+    assert!(
+        english["steps"][0]["ms"].as_u64().unwrap() >= 600,
+        "{english}"
+    );
+}
+
+#[test]
+fn bundled_flow_in_english_from_the_command_line() {
+    let mut k = Kiosk::start(&["--lang", "en"], "");
+    let start = k.settled(&[
+        TITLE_EN,
+        "Stage 1 of 3",
+        WELCOME_EN,
+        "1  Yes",
+        "2  No",
+        "/  日本語",
+    ]);
+    walk(
+        &mut k,
+        WELCOME_EN,
+        &[
+            (
+                "1",
+                &[
+                    "Two-step verification asks for one of these codes",
+                    "A code sent by SMS to a mobile phone",
+                    "1  Next",
+                    "4  Back",
+                ],
+            ),
+            (
+                "1",
+                &[
+                    "Do you know whose phone, and which phone",
+                    "The landline at home",
+                ],
+            ),
+            ("1", &["Is that number a mobile phone number?"]),
+            ("4", &["Do you know whose phone, and which phone"]),
+            ("1", &["Is that number a mobile phone number?"]),
+            (
+                "1",
+                &[
+                    "Can you reliably read SMS on that mobile?",
+                    "It is charged and has signal",
+                ],
+            ),
+            (
+                "1",
+                &[
+                    "Did you log in and get through with the code",
+                    "If it keeps failing, do not keep trying",
+                ],
+            ),
+            (
+                "1",
+                &[
+                    "You are logged in. While you are in",
+                    "Make email the first way to get the code",
+                ],
+            ),
+            (
+                "Enter",
+                &[
+                    "Keep a sign-in notebook, like a medicine notebook",
+                    "Never the password itself: hints only",
+                ],
+            ),
+            ("1", &["Do you feel you can manage on your own next time?"]),
+            (
+                "1",
+                &[
+                    "All done. Thank you for your patience.",
+                    "Share the notebook with the family member",
+                ],
+            ),
+        ],
+    );
+    let ending = k.screen();
+    assert!(
+        !ending.contains("Stage") && !ending.contains("Back"),
+        "{ending}"
+    );
+    k.press("Enter");
+    k.wait_for("the untouched start screen", WAIT, |s| s == start);
+
+    let lines = k.journal(1);
+    let hash = flow_hash(&format!(
+        "{}/flows/mfa-login.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+    check_record(
+        &k,
+        &lines[0],
+        &Expect {
+            flow: "mfa-login",
+            hash: &hash,
+            kiosk: "counter",
+            lang: "en",
+            outcome: "resolved",
+            path: &[
+                "welcome yes",
+                "about_mfa next",
+                "whose_number yes",
+                "is_mobile back",
+                "whose_number yes",
+                "is_mobile yes",
+                "sms_visible yes",
+                "sms_login yes",
+                "prevent_settings next",
+                "notebook next",
+                "feel_sure yes",
+                "done_resolved none",
+            ],
+            help: 0,
+            back: 1,
+        },
+    );
+}
+
+#[test]
+fn ctrl_keys_do_nothing_and_sigterm_writes_abandoned_and_restores() {
+    let flow = fixture("flow.toml");
+    let mut k = Kiosk::start(&["--flow", &flow], "");
+    k.settled(&[ASK]);
+    k.step("1", &[HOW_TO], &[ASK]);
+    let note = k.settled(&[HOW_TO]);
+    for key in ["C-c", "C-z", "C-\\"] {
+        k.press(key);
+        sleep(KEY_GAP);
+        assert_eq!(k.screen(), note, "after {key}");
+        k.assert_alive();
+    }
+    // Still taking keys after them.
+    k.step("4", &[ASK], &[HOW_TO]);
+    k.step("1", &[HOW_TO], &[ASK]);
+
+    k.signal("TERM");
+    let (code, screen) = k.wait_exit();
+    assert_eq!(code, 0, "{screen}");
+    k.assert_restored(&screen, &[TEA_TITLE, HOW_TO]);
+    let lines = k.journal(1);
+    check_record(
+        &k,
+        &lines[0],
+        &Expect {
+            flow: "e2e-tea",
+            hash: &flow_hash(&flow),
+            kiosk: "counter",
+            lang: "ja",
+            outcome: "abandoned",
+            path: &["ask yes", "how_to back", "ask yes", "how_to none"],
+            help: 0,
+            back: 1,
+        },
+    );
+    // They arrived as keys (raw mode), not as signals. Ctrl-\ is byte 0x1c,
+    // which crossterm reads as Ctrl-4: the kiosk names it as typed.
+    let keys = trace_keys(&k.trace());
+    assert_eq!(keys[..3], ["1", "Ctrl-c", "Ctrl-z"], "{keys:?}");
+    assert!(keys[3] == "Ctrl-\\", "{keys:?}");
+    assert_eq!(keys[4..], ["4", "1"], "{keys:?}");
+}
+
+#[test]
+fn the_staff_exit_sequence_exits_64_and_restores() {
+    let flow = fixture("flow.toml");
+    let mut k = Kiosk::start(
+        &["--flow", &flow],
+        "staff_exit_keys = [\"F12\", \"F12\", \"0\"]\n",
+    );
+    k.settled(&[ASK]);
+    // Part of the sequence does nothing.
+    k.press("F12");
+    sleep(KEY_GAP);
+    k.assert_alive();
+    k.wait_screen(&[ASK], &[]);
+    for key in ["F12", "F12", "0"] {
+        k.press(key);
+    }
+    let (code, screen) = k.wait_exit();
+    assert_eq!(code, 64, "{screen}");
+    k.assert_restored(&screen, &[TEA_TITLE, ASK]);
+    // The staff's F12s are no customer: no session, so nothing to write.
+    assert!(k.journal(0).is_empty());
+}
+
+/// A tiny deterministic generator (xorshift64), so a failure replays.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        usize::try_from(x % n as u64).unwrap()
+    }
+}
+
+/// tmux key names: the key map's keys, other letters, the NumLock-off
+/// keypad, F-keys and the Ctrl keys a kiosk must shrug off. (No `;`: tmux
+/// takes a lone one as a command separator.)
+const MASH_KEYS: &[&str] = &[
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "y", "n", "r", "p", "b", "h", "l", "a", "q",
+    "x", "Y", "N", "*", ".", "/", "+", "-", "[", "]", "?", "Space", "Enter", "Escape", "BSpace",
+    "Tab", "BTab", "Up", "Down", "Left", "Right", "Home", "End", "PageUp", "PageDown", "IC", "DC",
+    "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12", "C-c", "C-z",
+    "C-\\",
+];
+
+#[test]
+fn key_mashing_and_resizing_leave_it_alive_and_responsive() {
+    let mut k = Kiosk::start(&["--idle-timeout", "600"], "");
+    k.settled(&[TITLE_JA, WELCOME_JA]);
+    // Below 60x16: "too small", in every language.
+    k.resize(40, 10);
+    k.wait_screen(&["画面が小さすぎます / Screen too small"], &[TITLE_JA]);
+    k.resize(80, 24);
+    k.wait_screen(&[TITLE_JA, WELCOME_JA], &["画面が小さすぎます"]);
+
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let tiny = [
+        (1, 1),
+        (20, 5),
+        (59, 15),
+        (60, 16),
+        (1, 60),
+        (200, 1),
+        (200, 60),
+    ];
+    let (total, batch) = (5000, 50);
+    for round in 0..total / batch {
+        let keys: Vec<&str> = (0..batch)
+            .map(|_| MASH_KEYS[rng.below(MASH_KEYS.len())])
+            .collect();
+        k.send(&keys);
+        let (w, h) = match tiny.get(round / 7).filter(|_| round % 7 == 0) {
+            Some(&size) => size,
+            None => (1 + rng.below(200) as u16, 1 + rng.below(60) as u16),
+        };
+        k.resize(w, h);
+    }
+
+    // Back to a normal size; end any half-read escape sequence, cancel a
+    // start-over dialog, and look for the title in either language.
+    k.resize(80, 24);
+    k.last_key = Some(Instant::now());
+    for key in ["x", "Escape", "2"] {
+        k.press(key);
+    }
+    let title = |s: &str| s.contains(TITLE_JA) || s.contains(TITLE_EN);
+    let screen = k.wait_for("the flow title", 3 * WAIT, title);
+    k.assert_alive();
+    // Responsive: the language key flips the title.
+    let other = if screen.contains(TITLE_JA) {
+        TITLE_EN
+    } else {
+        TITLE_JA
+    };
+    k.step("/", &[other], &[]);
+    let log = k.log();
+    assert!(!log.contains("panicked"), "kiosk.log:\n{log}");
+
+    k.signal("TERM");
+    let (code, screen) = k.wait_exit();
+    assert_eq!(code, 0, "{screen}");
+    k.assert_restored(&screen, &[TITLE_JA, TITLE_EN]);
+    // The kiosk read the mashing (an Escape fuses with the key after it).
+    let read = trace_keys(&k.trace()).len();
+    eprintln!("mashing: {read} key events read");
+    assert!(read >= total * 9 / 10, "only {read} key events read");
+    // Whatever sessions the mashing made, every record is whole.
+    let mut records = 0;
+    let dir = k.path("journal");
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "jsonl") {
+            for line in fs::read_to_string(&path).unwrap().lines() {
+                let record: Value = serde_json::from_str(line).unwrap();
+                let steps = record["steps"].as_array().unwrap();
+                assert_eq!(record["end"], steps.last().unwrap()["id"], "{line}");
+                records += 1;
+            }
+        }
+    }
+    eprintln!("mashing: {records} journal records");
+    assert!(records > 0, "the mashing never ended a session");
+}
