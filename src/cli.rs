@@ -70,4 +70,11 @@ pub enum Mode {
         /// Flow files to check.
         files: Vec<PathBuf>,
     },
+    /// List every text the flow speaks, as JSON lines {id, lang, text}:
+    /// what scripts/render-audio renders into clips.
+    #[command(hide = true)]
+    Utterances {
+        /// Flow file (default: the bundled flow).
+        file: Option<PathBuf>,
+    },
 }

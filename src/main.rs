@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use counter_kiosk::check;
 use counter_kiosk::cli::{Cli, Mode};
+use counter_kiosk::flow::{self, Flow};
 use counter_kiosk::run::{self, Exit};
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -16,6 +17,16 @@ fn main() -> anyhow::Result<ExitCode> {
             Exit::Staff => ExitCode::from(run::STAFF_EXIT_STATUS),
             Exit::TerminalLost => ExitCode::from(1),
         }),
+        Mode::Utterances { file } => {
+            let flow = match file {
+                Some(path) => flow::load_file(&path)?.into_result()?,
+                None => Flow::bundled()?,
+            };
+            for text in flow::spoken_texts(&flow) {
+                println!("{}", serde_json::to_string(&text)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Mode::Check { config, files } => {
             let verdict = check::check(
                 config.as_deref(),

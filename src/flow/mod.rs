@@ -5,6 +5,7 @@
 
 mod parse;
 pub mod phrases;
+mod spoken;
 mod validate;
 
 use std::path::Path;
@@ -13,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Collector, Diagnostic};
 pub use phrases::{Phrase, PhraseTable};
+pub use spoken::{spoken_texts, SpokenText, SPOKEN_PHRASES};
 
 /// The bundled default flow, compiled in so `kiosk` runs with no files.
 pub const BUNDLED_SOURCE: &str = include_str!("../../flows/mfa-login.toml");
