@@ -4,6 +4,11 @@
 //! and the screen shows the "no voice" mark; the clip and TTS backends and
 //! their speech thread come with the speech issue.
 
+pub mod clips;
+pub mod decode;
+pub mod earcons;
+pub mod levels;
+
 use crate::engine::{Effect, SpeechKind, Utterance};
 use crate::trace::Trace;
 
