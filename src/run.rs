@@ -19,7 +19,7 @@ use crate::engine::{Effect, Input, Now, Overlay, Session};
 use crate::flow::{self, Flow, LangIx};
 use crate::input::{ExitSequence, KeyMap};
 use crate::journal::{JournalStatus, JournalWriter, LocalHour};
-use crate::speech::Speech;
+use crate::speech::{clips, Speech, SpeechStatus};
 use crate::terminal::{self, key_name, TerminalGuard};
 use crate::trace::Trace;
 use crate::ui::{self, Mark, Scene};
@@ -44,6 +44,7 @@ enum Event {
     Resize,
     Terminate,
     Journal(JournalStatus),
+    Speech(SpeechStatus),
     InputClosed,
 }
 
@@ -51,6 +52,8 @@ enum Event {
 struct Setup {
     config: Config,
     flow: Flow,
+    /// The flow's file, or `None` for the bundled flow.
+    flow_file: Option<PathBuf>,
     language: LangIx,
     journal_dir: PathBuf,
     marks: Vec<Mark>,
@@ -85,12 +88,31 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     spawn_signal_thread(tx.clone());
     terminal::install_panic_hook(thread::current().id());
     let mut guard = TerminalGuard::enter()?;
-    spawn_key_thread(tx, trace.clone());
 
-    let speech = Speech::silent(trace.clone());
-    if !speech.has_voice() {
-        setup.marks.push(Mark::NoVoice);
-    }
+    // "No voice" until the speech thread says it can be heard.
+    setup.marks.push(Mark::NoVoice);
+    let speech = if args.no_speech || !setup.config.speech.enabled {
+        Speech::silent(trace.clone())
+    } else {
+        let search = clips::ClipSearch {
+            flow_id: setup.flow.id.clone(),
+            flow_file: setup.flow_file.clone(),
+            dirs: [args.audio_dir.clone(), setup.config.audio_dir.clone()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        };
+        let speech_tx = tx.clone();
+        Speech::spawn(
+            search,
+            setup.config.speech.tts,
+            trace.clone(),
+            move |status| {
+                let _ = speech_tx.send(Event::Speech(status));
+            },
+        )
+    };
+    spawn_key_thread(tx, trace.clone());
     let mut idle = setup.config.engine(setup.language);
     if let Some(secs) = args.idle_timeout {
         idle.idle_timeout = Duration::from_secs(secs.max(1));
@@ -112,6 +134,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
     kiosk.apply(effects);
     let exit = kiosk.event_loop(&mut guard.terminal, &rx);
     log(&format!("kiosk stopping: {exit:?}"));
+    kiosk.speech.shutdown();
     if let Err(lost) = kiosk.writer.shutdown(Duration::from_secs(3)) {
         log(&format!("{lost} journal record(s) could not be written"));
     }
@@ -165,6 +188,15 @@ impl Kiosk {
                 }
                 Ok(Event::Journal(status)) => {
                     self.on_journal_status(&status);
+                    None
+                }
+                Ok(Event::Speech(status)) => {
+                    log(&format!("speech: {status:?}"));
+                    self.marks.retain(|m| *m != Mark::NoVoice);
+                    if !status.has_voice() {
+                        self.marks.push(Mark::NoVoice);
+                    }
+                    self.dirty = true;
                     None
                 }
                 Ok(Event::Terminate) => Some(Exit::Stopped),
@@ -347,11 +379,11 @@ fn settle(args: &RunArgs) -> Result<Setup, flow::LoadError> {
             }
         },
     };
-    let flow = load_flow(
-        args.flow.as_ref().or(config.flow.as_ref()),
-        &mut notes,
-        &mut marks,
-    )?;
+    let wanted_flow = args.flow.as_ref().or(config.flow.as_ref());
+    let flow = load_flow(wanted_flow, &mut notes, &mut marks)?;
+    let flow_file = wanted_flow
+        .filter(|_| !marks.contains(&Mark::FallbackFlow))
+        .cloned();
     let wanted = args.lang.as_ref().or(config.language.as_ref());
     let language = match wanted {
         Some(code) => flow.lang_ix(code).unwrap_or_else(|| {
@@ -371,6 +403,7 @@ fn settle(args: &RunArgs) -> Result<Setup, flow::LoadError> {
     Ok(Setup {
         config,
         flow,
+        flow_file,
         language,
         journal_dir,
         marks,

@@ -398,6 +398,21 @@ impl Trace {
         }
     }
 
+    /// `audio_start` at the moment `at` it happened (the audio callback's
+    /// clock reading), not when the trace heard of it.
+    pub fn audio_start_at(&self, id: u64, at: Instant) {
+        if let Some(inner) = self.live() {
+            inner.send(Msg::AudioStart { t: t_us(at), id });
+        }
+    }
+
+    /// `audio_stop` at the moment `at` it happened.
+    pub fn audio_stop_at(&self, id: u64, at: Instant) {
+        if let Some(inner) = self.live() {
+            inner.send(Msg::AudioStop { t: t_us(at), id });
+        }
+    }
+
     /// Any other event: `{"t_us":…,"ev":EV,…extra}` with `extra`'s fields in
     /// its own (key) order; keys `t_us` and `ev` in `extra` are ignored.
     pub fn event(&self, ev: &str, extra: Map<String, Value>) {

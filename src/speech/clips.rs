@@ -159,24 +159,32 @@ pub fn parse_manifest(text: &str) -> Result<Manifest, String> {
     Ok(manifest)
 }
 
+/// Where to look for a flow's clips.
+#[derive(Debug, Clone, Default)]
+pub struct ClipSearch {
+    pub flow_id: String,
+    /// The flow's file; `None` for the bundled flow, whose clips are embedded.
+    pub flow_file: Option<PathBuf>,
+    /// `--audio-dir`, then the config's `audio_dir`.
+    pub dirs: Vec<PathBuf>,
+}
+
 /// Finds a flow's clips: `--audio-dir`, the config's `audio_dir`, then
 /// `audio/<flow-id>/` beside the flow file or in its parent, then the
 /// installed share directory; the bundled flow's own clips are embedded.
 /// Each directory may hold the clips itself or a `<flow-id>/` of them.
-pub fn locate(
-    flow: &Flow,
-    flow_file: Option<&Path>,
-    dirs: &[&Path],
-) -> (ClipLibrary, Option<String>) {
+pub fn locate(search: &ClipSearch) -> (ClipLibrary, Option<String>) {
+    let flow_id = search.flow_id.as_str();
+    let flow_file = search.flow_file.as_deref();
     let mut candidates: Vec<PathBuf> = Vec::new();
-    for dir in dirs {
-        candidates.push(dir.join(&flow.id));
+    for dir in &search.dirs {
+        candidates.push(dir.join(flow_id));
         candidates.push(dir.to_path_buf());
     }
     if let Some(parent) = flow_file.and_then(Path::parent) {
-        candidates.push(parent.join("audio").join(&flow.id));
+        candidates.push(parent.join("audio").join(flow_id));
         if let Some(grand) = parent.parent() {
-            candidates.push(grand.join("audio").join(&flow.id));
+            candidates.push(grand.join("audio").join(flow_id));
         }
     }
     if flow_file.is_none() {
@@ -184,7 +192,7 @@ pub fn locate(
             return (library, None);
         }
     }
-    candidates.push(Path::new(SHARE_DIR).join(&flow.id));
+    candidates.push(Path::new(SHARE_DIR).join(flow_id));
     let mut problem = None;
     for dir in candidates {
         if !dir.join("manifest.toml").exists() {
