@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config;
 use crate::flow::{self, Loaded};
+use crate::speech::clips::{self, ClipSearch};
 
 /// What a check of several files found.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -77,17 +78,15 @@ pub fn check_files(
     let mut total = Verdict::default();
     if files.is_empty() {
         let loaded = flow::load_source(flow::BUNDLED_NAME, flow::BUNDLED_SOURCE);
-        report(
-            &format!("{} (bundled)", flow::BUNDLED_NAME),
-            &loaded,
-            out,
-            err,
-            &mut total,
-        )?;
+        let name = format!("{} (bundled)", flow::BUNDLED_NAME);
+        report(&name, &loaded, None, out, err, &mut total)?;
     }
     for path in files {
         match flow::load_file(path) {
-            Ok(loaded) => report(&path.display().to_string(), &loaded, out, err, &mut total)?,
+            Ok(loaded) => {
+                let name = path.display().to_string();
+                report(&name, &loaded, Some(path), out, err, &mut total)?
+            }
             Err(e) => {
                 writeln!(err, "{}", e.to_diagnostic_line())?;
                 writeln!(out, "{}: invalid (cannot be read)", path.display())?;
@@ -101,6 +100,7 @@ pub fn check_files(
 fn report(
     name: &str,
     loaded: &Loaded,
+    flow_file: Option<&Path>,
     out: &mut dyn Write,
     err: &mut dyn Write,
     total: &mut Verdict,
@@ -109,7 +109,22 @@ fn report(
         writeln!(err, "{d}")?;
     }
     let errors = loaded.errors().count();
-    let warnings = loaded.diagnostics.len() - errors;
+    let mut warnings = loaded.diagnostics.len() - errors;
+    if let Some(flow) = &loaded.flow {
+        let file = flow_file.map_or(flow::BUNDLED_NAME.to_string(), |p| p.display().to_string());
+        let search = ClipSearch {
+            flow_id: flow.id.clone(),
+            flow_file: flow_file.map(Path::to_path_buf),
+            dirs: Vec::new(),
+        };
+        // Clips are checked once they exist: no manifest, no warnings.
+        if let Some(manifest) = clips::manifest_for(&search) {
+            for warning in clips::clip_warnings(flow, &manifest) {
+                writeln!(err, "{file}:1:1: warning: {warning}")?;
+                warnings += 1;
+            }
+        }
+    }
     total.errors += errors;
     total.warnings += warnings;
     match &loaded.flow {

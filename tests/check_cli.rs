@@ -325,3 +325,50 @@ fn a_config_file_is_checked_and_its_flow_with_it() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("(bundled): ok"), "{}", run.stdout);
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn an_edited_text_makes_its_clip_stale_and_check_warns() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let clips = root.join("audio/mfa-login");
+    if !clips.join("manifest.toml").exists() {
+        return; // no clips rendered: nothing to be stale
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&clips, &dir.path().join("audio/mfa-login"));
+    let flow = fs::read_to_string(root.join("flows/mfa-login.toml")).expect("flow");
+    let edited = flow.replacen("ここでとまるのは、", "ここで とまるのは、", 1);
+    assert_ne!(flow, edited, "the test's text is in the bundled flow");
+    fs::create_dir_all(dir.path().join("flows")).expect("mkdir");
+    let path = dir.path().join("flows/mfa-login.toml");
+    fs::write(&path, edited).expect("write flow");
+    let run = kiosk_check(&[&path]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "a stale clip is a warning: {}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "{}:1:1: warning: steps.dead_end.text (ja): clip stale (the text changed); \
+             the system voice speaks it until scripts/render-audio runs again",
+            path.display()
+        )
+    );
+    // The bundled flow and its own embedded clips agree.
+    let run = kiosk_check::<&str>(&[]);
+    assert_eq!(run.stderr, "", "bundled clips are fresh");
+}

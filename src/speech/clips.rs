@@ -174,36 +174,51 @@ pub struct ClipSearch {
 /// installed share directory; the bundled flow's own clips are embedded.
 /// Each directory may hold the clips itself or a `<flow-id>/` of them.
 pub fn locate(search: &ClipSearch) -> (ClipLibrary, Option<String>) {
+    match find_manifest(search) {
+        Ok(Some((source, manifest))) => (ClipLibrary::from_manifest(manifest, source), None),
+        Ok(None) => (ClipLibrary::empty(), None),
+        Err(problem) => (ClipLibrary::empty(), Some(problem)),
+    }
+}
+
+/// The first readable manifest along the search path, if any; an error
+/// when manifests exist but none could be read.
+fn find_manifest(search: &ClipSearch) -> Result<Option<(Source, Manifest)>, String> {
     let flow_id = search.flow_id.as_str();
-    let flow_file = search.flow_file.as_deref();
     let mut candidates: Vec<PathBuf> = Vec::new();
     for dir in &search.dirs {
         candidates.push(dir.join(flow_id));
-        candidates.push(dir.to_path_buf());
+        candidates.push(dir.clone());
     }
-    if let Some(parent) = flow_file.and_then(Path::parent) {
+    if let Some(parent) = search.flow_file.as_deref().and_then(Path::parent) {
         candidates.push(parent.join("audio").join(flow_id));
         if let Some(grand) = parent.parent() {
             candidates.push(grand.join("audio").join(flow_id));
         }
     }
-    if flow_file.is_none() {
-        if let Some(library) = ClipLibrary::bundled() {
-            return (library, None);
+    if search.flow_file.is_none() {
+        if let Ok(manifest) = parse_manifest(bundled::BUNDLED_MANIFEST) {
+            return Ok(Some((Source::Embedded, manifest)));
         }
     }
     candidates.push(Path::new(SHARE_DIR).join(flow_id));
     let mut problem = None;
     for dir in candidates {
-        if !dir.join("manifest.toml").exists() {
+        let path = dir.join("manifest.toml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
-        }
-        match ClipLibrary::from_dir(&dir) {
-            Ok(library) => return (library, None),
-            Err(e) => problem = Some(e),
+        };
+        match parse_manifest(&text) {
+            Ok(manifest) => return Ok(Some((Source::Dir(dir), manifest))),
+            Err(e) => problem = Some(format!("{}: {e}", path.display())),
         }
     }
-    (ClipLibrary::empty(), problem)
+    problem.map_or(Ok(None), Err)
+}
+
+/// The manifest `locate` would use, for `check`.
+pub fn manifest_for(search: &ClipSearch) -> Option<Manifest> {
+    find_manifest(search).ok().flatten().map(|(_, m)| m)
 }
 
 /// Clip problems for `check`: for each spoken text at the default rate, a

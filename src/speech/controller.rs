@@ -200,8 +200,14 @@ impl Controller {
     fn on_command(&mut self, command: Command) {
         match command {
             Command::Speak(utterance) => {
+                let idle = self.current.is_none() && !self.paused;
+                if !idle {
+                    // Decode it now, while something else plays, so it
+                    // starts without a gap when its turn comes.
+                    let _ = self.clip_for(&utterance);
+                }
                 self.queue.push_back(utterance);
-                if self.current.is_none() && !self.paused {
+                if idle {
                     self.start_next();
                 }
             }
