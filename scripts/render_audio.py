@@ -40,7 +40,7 @@ SAMPLE_RATE = 24000  # every clip: mono, 24 kHz
 OGG_QUALITY = "0"  # oggenc -q 0: ~32-40 kbit/s for mono 24 kHz speech
 PEAK_DBFS = -3.0
 SILENCE_DB = -45.0  # below the clip's peak: what counts as silence when trimming
-KEEP_LEAD_S = 0.030  # kept before the first sound, so its onset is not clipped
+KEEP_LEAD_S = 0.005  # kept before the first sound: sound starts within one audio buffer
 KEEP_TAIL_S = 0.050  # kept after the last sound, for its decay
 
 MANIFEST_HEADER = "# Written by scripts/render-audio; do not edit by hand.\n"
