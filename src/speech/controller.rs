@@ -93,6 +93,9 @@ struct Controller {
     player_retry: Instant,
     tts: TtsState,
     tts_generation: u64,
+    /// Held by every system-voice worker thread still running: one stuck in
+    /// a wedged daemon keeps it, and no second worker is started beside it.
+    tts_alive: Arc<()>,
     stop_deadline: Option<(u64, Instant)>,
     queue: VecDeque<Utterance>,
     current: Option<Current>,
@@ -145,6 +148,7 @@ impl Controller {
                 since: Instant::now() - RETRY,
             },
             tts_generation: 0,
+            tts_alive: Arc::new(()),
             stop_deadline: None,
             queue: VecDeque::new(),
             current: None,
@@ -472,7 +476,7 @@ impl Controller {
             }
         });
         self.tts = TtsState::Starting {
-            worker: TtsWorker::spawn(events_tx),
+            worker: TtsWorker::spawn(events_tx, Arc::clone(&self.tts_alive)),
             since: Instant::now(),
         };
     }
@@ -596,7 +600,10 @@ impl Controller {
             }
         }
         if let TtsState::Down { since } = &self.tts {
-            if self.tts_enabled && now >= *since + RETRY {
+            // A worker still stuck in the daemon would only be joined by the
+            // next one: wait for it to come back or end instead.
+            let none_running = Arc::strong_count(&self.tts_alive) == 1;
+            if self.tts_enabled && now >= *since + RETRY && none_running {
                 self.start_tts();
             }
         }

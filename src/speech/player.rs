@@ -186,13 +186,23 @@ where
     let mixer = Arc::clone(mixer);
     let data_events = events.clone();
     let error_events = events.clone();
+    let reported = std::sync::atomic::AtomicBool::new(false);
     device.build_output_stream(
         *config,
         move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
             fill(data, channels, &mixer, &data_events);
         },
-        move |_err| {
-            let _ = error_events.try_send(PlayerEvent::Broken);
+        move |err: cpal::Error| {
+            // cpal reports passing faults (an ALSA call failing in the first
+            // milliseconds under PulseAudio) and carries on by itself; only a
+            // device that is gone or a stream that is dead means reopening.
+            let fatal = matches!(
+                err.kind(),
+                cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::StreamInvalidated
+            );
+            if fatal && !reported.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                let _ = error_events.try_send(PlayerEvent::Broken);
+            }
         },
         None,
     )

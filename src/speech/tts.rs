@@ -43,23 +43,35 @@ pub enum TtsEvent {
 
 enum WorkerMsg {
     Command(TtsCommand),
+    /// The speech thread gave up on this worker: end, if not stuck.
+    Quit,
     Began(UtteranceId, Instant),
     Ended(UtteranceId, Instant),
 }
 
-/// The handle the speech thread keeps: commands in, events out.
+/// The handle the speech thread keeps: commands in, events out. Dropping
+/// it asks the worker to end.
 pub struct TtsWorker {
     commands: Sender<WorkerMsg>,
 }
 
+impl Drop for TtsWorker {
+    fn drop(&mut self) {
+        let _ = self.commands.send(WorkerMsg::Quit);
+    }
+}
+
 impl TtsWorker {
-    /// Starts a worker; its first event is `Ready` or `Failed`.
-    pub fn spawn(events: Sender<TtsEvent>) -> TtsWorker {
+    /// Starts a worker; its first event is `Ready` or `Failed`. `alive` is
+    /// held by the worker's thread until it ends, so the caller can tell a
+    /// worker stuck in the daemon from one that is gone.
+    pub fn spawn(events: Sender<TtsEvent>, alive: std::sync::Arc<()>) -> TtsWorker {
         let (tx, rx) = mpsc::channel();
         let callbacks = tx.clone();
-        let spawned = thread::Builder::new()
-            .name("tts".into())
-            .spawn(move || run(&rx, callbacks, &events));
+        let spawned = thread::Builder::new().name("tts".into()).spawn(move || {
+            run(&rx, callbacks, &events);
+            drop(alive);
+        });
         if let Err(e) = spawned {
             // The events sender moved into the closure; report nothing more
             // here: the speech thread times out waiting for Ready.
@@ -155,6 +167,7 @@ fn run(rx: &Receiver<WorkerMsg>, callbacks: Sender<WorkerMsg>, events: &Sender<T
                     Err(e) => TtsEvent::Refused(id, e.to_string()),
                 }
             }
+            WorkerMsg::Quit => return,
             WorkerMsg::Command(TtsCommand::Stop { ack }) => {
                 let _ = tts.stop();
                 TtsEvent::StopAcked(ack)
