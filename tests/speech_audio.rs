@@ -1467,3 +1467,72 @@ fn alsa_errors_never_reach_the_screen() {
         started.elapsed()
     );
 }
+
+/// The acceptance: the bundled flow walked to an ending in tmux with
+/// the ALSA capture, in Japanese and then in English, speaks every step and
+/// prompt from its clip, each one started on the device.
+#[test]
+fn the_bundled_flow_speaks_every_step_from_clips_in_both_languages() {
+    if !tools_present("walk with clips", &["speech-dispatcher"]) {
+        return;
+    }
+    let _serial = serial();
+    let tmp = tempdir("kiosk-speech-walk-");
+    let world = AudioWorld::start(Mode::File, tmp.path().join("world"));
+    // No system voice: anything without a clip would show as `none`.
+    let mut kiosk = Kiosk::start(tmp.path(), Some(&world.env), "[speech]\ntts = false\n", &[]);
+    kiosk.wait_screen(&[WELCOME_JA], &[], WAIT);
+    // Yes all the way: welcome → … → done_resolved (10 steps), then the
+    // next customer switches to English and walks it again.
+    let walk = |kiosk: &Kiosk| {
+        for _ in 0..10 {
+            kiosk.send("1");
+            sleep(Duration::from_millis(650));
+        }
+    };
+    walk(&kiosk);
+    kiosk.send("1"); // the ending's yes: the start step for the next customer
+    sleep(Duration::from_millis(650));
+    kiosk.send("/");
+    sleep(Duration::from_millis(650));
+    walk(&kiosk);
+    let trace = kiosk.wait_trace("the last prompt's audio_start", WAIT, |t| {
+        let last = speaks(t).filter(|e| e["kind"] == "prompt").last()?;
+        audio_event(t, "audio_start", id_of(last)).map(|_| t.to_vec())
+    });
+    kiosk.stop();
+    let spoken: Vec<&Value> = speaks(&trace)
+        .filter(|e| e["kind"] == "step" || e["kind"] == "prompt")
+        .collect();
+    for lang in ["ja", "en"] {
+        let steps = spoken
+            .iter()
+            .filter(|e| e["lang"] == lang && e["kind"] == "step")
+            .count();
+        assert!(steps >= 10, "{steps} {lang} step utterances: {spoken:?}");
+    }
+    for e in &spoken {
+        assert_eq!(
+            e["backend"], "clip",
+            "every step and prompt from a clip: {e}"
+        );
+        assert!(
+            audio_event(&trace, "audio_start", id_of(e)).is_some(),
+            "no audio_start for {e}"
+        );
+    }
+    let records = fs::read_dir(tmp.path().join("journal"))
+        .unwrap()
+        .flatten()
+        .filter(|f| f.path().extension().is_some_and(|x| x == "jsonl"))
+        .map(|f| fs::read_to_string(f.path()).unwrap())
+        .collect::<String>();
+    assert!(
+        records.contains("\"lang\":\"ja\",\"outcome\":\"resolved\""),
+        "{records}"
+    );
+    assert!(
+        records.contains("\"lang\":\"en\",\"outcome\":\"resolved\""),
+        "{records}"
+    );
+}
