@@ -214,19 +214,7 @@ mod tests {
 
     #[test]
     fn japanese_spoken_phrases_have_no_kanji() {
-        let spoken = [
-            Phrase::PromptQuestion,
-            Phrase::PromptNote,
-            Phrase::PromptEnding,
-            Phrase::EchoYes,
-            Phrase::EchoNo,
-            Phrase::IdleWarningSay,
-            Phrase::ConfirmStartOverSay,
-            Phrase::KeyGuideSay,
-            Phrase::HelpOfferSay,
-            Phrase::StaffCalledSay,
-        ];
-        for p in spoken {
+        for p in crate::flow::SPOKEN_PHRASES {
             let text = p.builtin("ja").unwrap();
             let kanji = text.chars().find(|c| ('\u{4e00}'..='\u{9fff}').contains(c));
             assert_eq!(kanji, None, "{p}: {text}");
