@@ -39,7 +39,12 @@ ESPEAK_BASE_WPM = 175
 SAMPLE_RATE = 24000  # every clip: mono, 24 kHz
 OGG_QUALITY = "0"  # oggenc -q 0: ~32-40 kbit/s for mono 24 kHz speech
 PEAK_DBFS = -3.0
-SILENCE_DB = -45.0  # below the clip's peak: what counts as silence when trimming
+SILENCE_DB = -45.0  # below the clip's peak: what counts as silence at the end
+# Below the clip's peak: where the clip starts. Open JTalk's onsets rise
+# slowly, so a -45 dB start left up to 48 ms before anything audible at the
+# kiosk's default volume (bench speech); -30 dB starts on the first phoneme.
+ONSET_DB = -30.0
+FADE_IN_S = 0.003  # a short fade so starting mid-onset never clicks
 KEEP_LEAD_S = 0.005  # kept before the first sound: sound starts within one audio buffer
 KEEP_TAIL_S = 0.050  # kept after the last sound, for its decay
 
@@ -138,9 +143,13 @@ def trim(x: np.ndarray, sr: int) -> np.ndarray:
     if peak <= 0.0:
         raise RuntimeError("the voice produced silence")
     loud = np.nonzero(np.abs(x) >= peak * 10 ** (SILENCE_DB / 20))[0]
-    start = max(0, int(loud[0]) - int(KEEP_LEAD_S * sr))
+    onset = np.nonzero(np.abs(x) >= peak * 10 ** (ONSET_DB / 20))[0]
+    start = max(0, int(onset[0]) - int(KEEP_LEAD_S * sr))
     end = min(x.size, int(loud[-1]) + 1 + int(KEEP_TAIL_S * sr))
-    return x[start:end]
+    out = x[start:end].copy()
+    fade = min(out.size, int(FADE_IN_S * sr))
+    out[:fade] *= np.linspace(0.0, 1.0, fade, endpoint=False)
+    return out
 
 
 def encode(x: np.ndarray, sr: int, dest: Path, serial: int) -> None:

@@ -260,9 +260,7 @@ impl Controller {
         self.queue.clear();
         self.silence_current();
         self.current = None;
-        if let Some(player) = &self.player {
-            player.stop();
-        }
+        self.stop_player();
     }
 
     /// Silences what plays now, keeping it as the current utterance.
@@ -271,11 +269,7 @@ impl Controller {
             return;
         };
         match backend {
-            Backend::Clip => {
-                if let Some(player) = &self.player {
-                    player.stop();
-                }
-            }
+            Backend::Clip => self.stop_player(),
             Backend::Tts => self.stop_tts(id),
         }
         self.trace.audio_stop(id);
@@ -286,18 +280,32 @@ impl Controller {
 
     fn restart_current(&mut self) {
         if let Some(current) = self.current.take() {
+            // Stopped now, spoken again from its beginning below.
             match current.backend {
-                Backend::Clip => {
-                    if let Some(player) = &self.player {
-                        player.stop();
-                    }
+                Backend::Clip => self.stop_player(),
+                Backend::Tts => {
+                    self.stop_tts(current.id);
+                    self.trace.audio_stop(current.id);
                 }
-                Backend::Tts => self.stop_tts(current.id),
             }
             self.queue.push_front(current.utterance);
         }
         if !self.paused {
             self.start_next();
+        }
+    }
+
+    /// Silences the player; earcons cut short are traced as stopped (the
+    /// current speech is traced by its caller).
+    fn stop_player(&mut self) {
+        let Some(player) = &self.player else {
+            return;
+        };
+        let current = self.current.as_ref().map(|c| c.id);
+        for id in player.stop() {
+            if Some(id) != current {
+                self.trace.audio_stop(id);
+            }
         }
     }
 
@@ -362,6 +370,9 @@ impl Controller {
             .to_string();
         let key = (file.clone(), device_rate);
         if let Some(samples) = self.cache.get(&key) {
+            // Least recently used goes first: a step revisited stays warm.
+            self.cache_order.retain(|k| *k != key);
+            self.cache_order.push_back(key);
             return Some(Arc::clone(samples));
         }
         let bytes = self.clips.read(&file).ok()?.into_owned();
@@ -438,6 +449,10 @@ impl Controller {
             PlayerEvent::Started(id, at) => self.trace.audio_start_at(id, at),
             PlayerEvent::Finished(id, at) => {
                 let ours = self.current.as_ref().is_some_and(|c| c.id == id);
+                if !ours {
+                    // An earcon played to its end.
+                    self.trace.audio_stop_at(id, at);
+                }
                 if ours {
                     self.trace.audio_stop_at(id, at);
                     self.current = None;
