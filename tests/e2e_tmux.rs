@@ -11,20 +11,21 @@
 //! effect was seen, because the kiosk ignores an identical key repeated
 //! within 0.5 s (DESIGN section 7).
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use common::{poll, process_state, root, tempdir, write_run_script, Pane, WAIT};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The least time between two keys that must both count.
 const KEY_GAP: Duration = Duration::from_millis(650);
-/// How long the screen may take to show what a key should bring.
-const WAIT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(40);
 
 /// The bundled flow (flows/mfa-login.toml).
@@ -42,53 +43,15 @@ const SERVED: &str = "おいしいお茶ができました。";
 const GOODBYE: &str = "またのお越しをお待ちしています。";
 
 const IDLE_WARNING: &str = "まだご利用中ですか？";
-const TMUX_CONF: &str = "set -g status off\n\
-                         set -g default-terminal xterm-256color\n\
-                         set -g default-shell /bin/sh\n";
-
-/// The release binary, built once per test process when it is missing or
-/// older than the debug one cargo built for these tests.
-fn kiosk_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let release = root.join("target/release/kiosk");
-        let debug = Path::new(env!("CARGO_BIN_EXE_kiosk"));
-        let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
-        let stale = match (modified(&release), modified(debug)) {
-            (None, _) => true,
-            (Some(release), Some(debug)) => release < debug,
-            (Some(_), None) => false,
-        };
-        if stale {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let out = Command::new(cargo)
-                .args(["build", "--release", "--locked", "--bin", "kiosk"])
-                .arg("--target-dir")
-                .arg(root.join("target"))
-                .current_dir(root)
-                .output()
-                .expect("run cargo build --release");
-            assert!(
-                out.status.success(),
-                "cargo build --release failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        assert!(release.exists(), "no {}", release.display());
-        release
-    })
-}
+/// After the kiosk exits, the pane shows the terminal modes it left.
+const SHOW_TTY: &str = r#"printf 'TTY:'
+stty -a | tr -s ' ;' '\n\n' | grep -E '^-?(isig|icanon|echo)$' | tr '\n' ' '
+echo
+"#;
 
 fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/e2e")
-        .join(name);
+    let path = root().join("tests/e2e").join(name);
     path.to_string_lossy().into_owned()
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 fn local_hour() -> String {
@@ -101,54 +64,32 @@ fn flow_hash(path: &str) -> String {
     digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
 
-/// The state letter of a process (`R`, `S`, `T` for stopped, …), if it exists.
-fn process_state(pid: u32) -> Option<char> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(") ")?.1.chars().next()
-}
-
 /// One kiosk running fullscreen in its own tmux server, whose socket lives
 /// in the test's temporary directory. Dropping it kills the server (and so
-/// the kiosk, by SIGHUP).
+/// the kiosk, by SIGHUP) and waits for the kiosk to end.
 struct Kiosk {
-    dir: tempfile::TempDir,
+    pane: Pane,
+    /// After `pane`: the kiosk ends before its directory goes.
+    _dir: tempfile::TempDir,
     /// When the last key went in, or its effect was last seen on screen.
     last_key: Option<Instant>,
     /// The local hour when the kiosk started: records carry it (or the next).
     started_hour: String,
 }
 
+impl Deref for Kiosk {
+    type Target = Pane;
+
+    fn deref(&self) -> &Pane {
+        &self.pane
+    }
+}
+
 impl Drop for Kiosk {
     fn drop(&mut self) {
         if std::thread::panicking() {
             // What the kiosk saw, to go with the failure's last screen.
-            let trace = fs::read_to_string(self.path("trace.jsonl")).unwrap_or_default();
-            let tail: Vec<&str> = trace.lines().rev().take(60).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            eprintln!("--- trace.jsonl (last lines):\n{}", tail.join("\n"));
-        }
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(self.path("tmux.sock"))
-            .arg("kill-server")
-            .env_remove("TMUX")
-            .output();
-        // The hang-up stops the kiosk; let it finish before its directory
-        // goes, and never leave one behind (a kiosk stuck on a dead terminal
-        // spins: crossterm-rs/crossterm#793).
-        let pid = fs::read_to_string(self.path("kiosk.pid")).unwrap_or_default();
-        if let Ok(pid) = pid.trim().parse::<u32>() {
-            let deadline = Instant::now() + WAIT;
-            let running = || matches!(process_state(pid), Some(s) if s != 'Z');
-            while running() && Instant::now() < deadline {
-                sleep(POLL);
-            }
-            if running() {
-                eprintln!("kiosk {pid} ignored the hang-up: killing it");
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", &pid.to_string()])
-                    .status();
-            }
+            eprintln!("--- trace.jsonl (last lines):\n{}", self.trace_tail());
         }
     }
 }
@@ -158,75 +99,16 @@ impl Kiosk {
     /// and config (`config`'s text) in a fresh temporary directory, at 80x24.
     /// When it exits, the pane shows `EXIT=<status>` and the terminal modes.
     fn start(extra: &[&str], config: &str) -> Kiosk {
-        let binary = kiosk_binary();
-        let dir = tempfile::Builder::new()
-            .prefix("kiosk-e2e-")
-            .tempdir()
-            .unwrap();
-        let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-        fs::write(path("kiosk.toml"), config).unwrap();
-        fs::write(path("tmux.conf"), TMUX_CONF).unwrap();
-        let mut argv = vec![
-            binary.to_string_lossy().into_owned(),
-            "run".into(),
-            "--no-speech".into(),
-            "--journal-dir".into(),
-            path("journal"),
-            "--trace".into(),
-            path("trace.jsonl"),
-            "--config".into(),
-            path("kiosk.toml"),
-        ];
-        argv.extend(extra.iter().map(|s| s.to_string()));
-        let argv: Vec<String> = argv.iter().map(|a| sh_quote(a)).collect();
-        let script = format!(
-            r#"sh -c 'echo $$ > "$0" && exec "$@"' {pidfile} {argv}
-echo "EXIT=$?"
-printf 'TTY:'
-stty -a | tr -s ' ;' '\n\n' | grep -E '^-?(isig|icanon|echo)$' | tr '\n' ' '
-echo
-exec sleep 600
-"#,
-            pidfile = sh_quote(&path("kiosk.pid")),
-            argv = argv.join(" "),
-        );
-        fs::write(path("run.sh"), script).unwrap();
-        let command = format!("exec sh {}", sh_quote(&path("run.sh")));
+        let dir = tempdir("kiosk-e2e-");
+        let command = write_run_script(dir.path(), &["--no-speech"], extra, config, SHOW_TTY);
         let kiosk = Kiosk {
-            dir,
+            pane: Pane::new(dir.path(), "e2e", POLL),
+            _dir: dir,
             last_key: None,
             started_hour: local_hour(),
         };
-        kiosk.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &command,
-        ]);
+        kiosk.tmux(&kiosk.new_session(&command));
         kiosk
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn tmux_output(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(self.path("tmux.sock"))
-            .arg("-f")
-            .arg(self.path("tmux.conf"))
-            .args(args)
-            .env_remove("TMUX")
-            .env("LANG", "C.UTF-8")
-            .env("LC_ALL", "C.UTF-8")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux ({e}); scripts/setup installs it"))
     }
 
     fn tmux(&self, args: &[&str]) -> String {
@@ -239,42 +121,18 @@ exec sleep 600
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// The pane as text, trailing blanks trimmed.
-    fn screen(&self) -> String {
-        let out = self.tmux_output(&["capture-pane", "-p", "-t", "e2e"]);
-        if !out.status.success() {
-            return format!(
-                "<capture-pane failed: {}>",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
-        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-        lines.join("\n").trim_end().to_string()
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(self.path("journal/kiosk.log")).unwrap_or_default()
-    }
-
     /// Polls the screen until `ok`, failing after `timeout` with the last
     /// screen and the kiosk's log.
     fn wait_for(&mut self, what: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                self.last_key = self.last_key.map(|_| Instant::now());
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
+        let (screen, _) = self.poll_screen(timeout, ok, |screen| {
+            format!(
                 "timed out after {timeout:?} waiting for {what}; last screen:\n{screen}\n\
                  --- kiosk.log:\n{}",
                 self.log()
-            );
-            sleep(POLL);
-        }
+            )
+        });
+        self.last_key = self.last_key.map(|_| Instant::now());
+        screen
     }
 
     /// Waits until every one of `present` is on screen and none of `absent`.
@@ -303,7 +161,7 @@ exec sleep 600
 
     /// Sends keys (tmux key names) at once, as fast as tmux types them.
     fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e", "--"];
+        let mut args = vec!["send-keys", "-t", self.session, "--"];
         args.extend_from_slice(keys);
         self.tmux(&args);
     }
@@ -330,22 +188,16 @@ exec sleep 600
 
     fn resize(&self, width: u16, height: u16) {
         let (w, h) = (width.to_string(), height.to_string());
-        self.tmux(&["resize-window", "-t", "e2e", "-x", &w, "-y", &h]);
+        self.tmux(&["resize-window", "-t", self.session, "-x", &w, "-y", &h]);
     }
 
     fn pid(&self) -> u32 {
-        let file = self.path("kiosk.pid");
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(pid) = fs::read_to_string(&file)
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-            {
-                return pid;
-            }
-            assert!(Instant::now() < deadline, "no {}", file.display());
-            sleep(POLL);
-        }
+        poll(
+            WAIT,
+            POLL,
+            || self.read_pid().ok_or(()),
+            |()| format!("no {}", self.path("kiosk.pid").display()),
+        )
     }
 
     fn assert_alive(&self) {
@@ -389,7 +241,7 @@ exec sleep 600
             "display",
             "-p",
             "-t",
-            "e2e",
+            self.session,
             "#{alternate_on} #{cursor_flag}",
         ]);
         assert_eq!(state.trim(), "0 1", "alternate screen, cursor:\n{screen}");

@@ -21,27 +21,30 @@
 //! PulseAudio, aplay, espeak-ng) says `SKIPPED …` and passes; scripts/setup
 //! installs them all. Run with `--nocapture` to see what each test measured.
 
+mod common;
+
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{BufReader, Read};
+use std::ops::Deref;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, sleep, JoinHandle};
 use std::time::{Duration, Instant};
 
+use common::{poll, root, tempdir, write_run_script, Pane, WAIT};
 use counter_kiosk::engine::Level;
 use counter_kiosk::speech::{decode, levels};
 use serde_json::Value;
 
-/// How long the screen, the trace or the log may take to show what a key or
-/// the start should bring (the trace is flushed every 100 ms).
-const WAIT: Duration = Duration::from_secs(5);
 /// speech-dispatcher's cold start (autospawn ~0.4 s, first Open JTalk run).
-const SPEECHD_WAIT: Duration = Duration::from_secs(10);
+/// A cold speech-dispatcher on a loaded machine can miss the kiosk's 2 s
+/// start bound; the kiosk then takes the late connection when it comes.
+const SPEECHD_WAIT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(20);
 
 /// A 10 ms window louder than this (RMS, full scale 1.0) is sound.
@@ -63,16 +66,8 @@ const SERVED_JA: &str = "おちゃが できました。";
 /// The staff mark for "no voice" (flow phrase `no_voice` in brackets).
 const NO_VOICE_MARK: &str = "[音声なし]";
 
-const TMUX_CONF: &str = "set -g status off\n\
-                         set -g default-terminal xterm-256color\n\
-                         set -g default-shell /bin/sh\n";
-
 // ---------------------------------------------------------------------------
 // Small helpers
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// One test at a time (see the module comment); a failed test's poisoned
 /// lock still lets the next one run.
@@ -98,53 +93,6 @@ fn tools_present(test: &str, tools: &[&str]) -> bool {
         missing.join(", ")
     );
     false
-}
-
-fn tempdir(prefix: &str) -> tempfile::TempDir {
-    tempfile::Builder::new().prefix(prefix).tempdir().unwrap()
-}
-
-/// The release binary, built once per test process when it is missing or
-/// older than the debug one cargo built for these tests.
-fn kiosk_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let release = root().join("target/release/kiosk");
-        let debug = Path::new(env!("CARGO_BIN_EXE_kiosk"));
-        let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
-        let stale = match (modified(&release), modified(debug)) {
-            (None, _) => true,
-            (Some(release), Some(debug)) => release < debug,
-            (Some(_), None) => false,
-        };
-        if stale {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let out = Command::new(cargo)
-                .args(["build", "--release", "--locked", "--bin", "kiosk"])
-                .arg("--target-dir")
-                .arg(root().join("target"))
-                .current_dir(root())
-                .output()
-                .expect("run cargo build --release");
-            assert!(
-                out.status.success(),
-                "cargo build --release failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        assert!(release.exists(), "no {}", release.display());
-        release
-    })
-}
-
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-/// The state letter of a process (`R`, `S`, `Z`, …), if it exists.
-fn process_state(pid: u32) -> Option<char> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(") ")?.1.chars().next()
 }
 
 /// `CLOCK_MONOTONIC` in nanoseconds: the trace's `mono_ns` clock.
@@ -292,24 +240,27 @@ impl Drop for AudioWorld {
 /// One speaking kiosk fullscreen in its own tmux server (socket in `dir`).
 /// Dropping it kills the server and waits for the kiosk to end.
 struct Kiosk {
-    dir: PathBuf,
-    stopped: bool,
+    pane: Pane,
+}
+
+impl Deref for Kiosk {
+    type Target = Pane;
+
+    fn deref(&self) -> &Pane {
+        &self.pane
+    }
 }
 
 impl Drop for Kiosk {
     fn drop(&mut self) {
         if thread::panicking() {
-            let trace = fs::read_to_string(self.path("trace.jsonl")).unwrap_or_default();
-            let tail: Vec<&str> = trace.lines().rev().take(60).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
             eprintln!(
                 "--- screen:\n{}\n--- trace.jsonl (last lines):\n{}\n--- kiosk.log:\n{}",
                 self.screen(),
-                tail.join("\n"),
+                self.trace_tail(),
                 self.log()
             );
         }
-        self.stop();
     }
 }
 
@@ -323,49 +274,12 @@ impl Kiosk {
         config: &str,
         args: &[&str],
     ) -> Kiosk {
-        let binary = kiosk_binary();
-        let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
-        fs::write(path("kiosk.toml"), config).unwrap();
-        fs::write(path("tmux.conf"), TMUX_CONF).unwrap();
-        let mut argv = vec![
-            binary.to_string_lossy().into_owned(),
-            "run".into(),
-            "--journal-dir".into(),
-            path("journal"),
-            "--trace".into(),
-            path("trace.jsonl"),
-            "--config".into(),
-            path("kiosk.toml"),
-        ];
-        argv.extend(args.iter().map(|s| s.to_string()));
-        let argv: Vec<String> = argv.iter().map(|a| sh_quote(a)).collect();
-        let script = format!(
-            r#"sh -c 'echo $$ > "$0" && exec "$@"' {pidfile} {argv}
-echo "EXIT=$?"
-exec sleep 600
-"#,
-            pidfile = sh_quote(&path("kiosk.pid")),
-            argv = argv.join(" "),
-        );
-        fs::write(path("run.sh"), script).unwrap();
+        let command = write_run_script(dir, &[], args, config, "");
         let kiosk = Kiosk {
-            dir: dir.to_path_buf(),
-            stopped: false,
+            pane: Pane::new(dir, "k", POLL),
         };
         // The first command starts the server: the pane gets its environment.
-        let mut tmux = kiosk.tmux_command();
-        if let Some(env) = env {
-            tmux.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
-        }
-        let command = format!("exec sh {}", sh_quote(&path("run.sh")));
-        let out = tmux
-            .env_remove("TMUX")
-            .env("LANG", "C.UTF-8")
-            .env("LC_ALL", "C.UTF-8")
-            .args(["new-session", "-d", "-s", "k", "-x", "80", "-y", "24"])
-            .arg(&command)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux ({e}); scripts/setup installs it"));
+        let out = kiosk.tmux_env(env, &kiosk.new_session(&command));
         assert!(
             out.status.success(),
             "tmux new-session: {}",
@@ -374,51 +288,9 @@ exec sleep 600
         kiosk
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn tmux_command(&self) -> Command {
-        let mut command = Command::new("tmux");
-        command
-            .arg("-S")
-            .arg(self.path("tmux.sock"))
-            .arg("-f")
-            .arg(self.path("tmux.conf"));
-        command
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        self.tmux_command()
-            .args(args)
-            .env_remove("TMUX")
-            .env("LANG", "C.UTF-8")
-            .env("LC_ALL", "C.UTF-8")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux ({e}); scripts/setup installs it"))
-    }
-
-    /// The pane as text, trailing blanks trimmed.
-    fn screen(&self) -> String {
-        let out = self.tmux(&["capture-pane", "-p", "-t", "k"]);
-        if !out.status.success() {
-            return format!(
-                "<capture-pane failed: {}>",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
-        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-        lines.join("\n").trim_end().to_string()
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(self.path("journal/kiosk.log")).unwrap_or_default()
-    }
-
     /// Sends one key (a tmux key name).
     fn send(&self, key: &str) {
-        let out = self.tmux(&["send-keys", "-t", "k", "--", key]);
+        let out = self.tmux_output(&["send-keys", "-t", self.session, "--", key]);
         assert!(
             out.status.success(),
             "send-keys {key}: {}",
@@ -434,49 +306,42 @@ exec sleep 600
         absent: &[&str],
         timeout: Duration,
     ) -> (String, Duration) {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if present.iter().all(|t| screen.contains(t))
-                && !absent.iter().any(|t| screen.contains(t))
-            {
-                return (screen, start.elapsed());
-            }
-            assert!(
-                start.elapsed() < timeout,
+        let ok = |screen: &str| {
+            present.iter().all(|t| screen.contains(t)) && !absent.iter().any(|t| screen.contains(t))
+        };
+        self.poll_screen(timeout, ok, |screen| {
+            format!(
                 "timed out after {timeout:?} waiting for {present:?} without {absent:?}; \
                  screen:\n{screen}"
-            );
-            sleep(POLL);
-        }
+            )
+        })
     }
 
     /// Polls kiosk.log until it contains `needle`.
     fn wait_log(&self, needle: &str, timeout: Duration) -> String {
-        let start = Instant::now();
-        loop {
+        let attempt = || {
             let log = self.log();
             if log.contains(needle) {
-                return log;
+                Ok(log)
+            } else {
+                Err(())
             }
-            assert!(
-                start.elapsed() < timeout,
-                "timed out after {timeout:?} waiting for {needle:?} in kiosk.log"
-            );
-            sleep(POLL);
-        }
+        };
+        poll(timeout, POLL, attempt, |()| {
+            format!("timed out after {timeout:?} waiting for {needle:?} in kiosk.log")
+        })
     }
 
     /// The pane's whole history (scrollback and screen), as text.
     fn history(&self) -> String {
-        let out = self.tmux(&["capture-pane", "-p", "-S", "-", "-t", "k"]);
+        let out = self.tmux_output(&["capture-pane", "-p", "-S", "-", "-t", self.session]);
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Asks the kiosk to leave (SIGTERM, as the service manager does) and
     /// waits for its exit status on the pane; returns the pane's history.
     fn terminate(&self) -> String {
-        let pid = self.pid().expect("the kiosk's pid");
+        let pid = self.read_pid().expect("the kiosk's pid");
         let status = Command::new("kill")
             .args(["-s", "TERM", &pid.to_string()])
             .status()
@@ -502,47 +367,17 @@ exec sleep 600
         timeout: Duration,
         found: impl Fn(&[Value]) -> Option<T>,
     ) -> T {
-        let start = Instant::now();
-        loop {
-            if let Some(t) = found(&self.trace()) {
-                return t;
-            }
-            assert!(
-                start.elapsed() < timeout,
-                "timed out after {timeout:?} waiting in the trace for {what}"
-            );
-            sleep(POLL);
-        }
+        poll(
+            timeout,
+            POLL,
+            || found(&self.trace()).ok_or(()),
+            |()| format!("timed out after {timeout:?} waiting in the trace for {what}"),
+        )
     }
 
-    fn pid(&self) -> Option<u32> {
-        fs::read_to_string(self.path("kiosk.pid"))
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-    }
-
-    /// Kills the tmux server (the kiosk gets SIGHUP) and waits for the
-    /// kiosk to end; SIGKILL after `WAIT`. Idempotent.
+    /// Stops the kiosk now (`Pane::stop`); idempotent.
     fn stop(&mut self) {
-        if self.stopped {
-            return;
-        }
-        self.stopped = true;
-        let _ = self.tmux(&["kill-server"]);
-        let Some(pid) = self.pid() else {
-            return;
-        };
-        let running = || matches!(process_state(pid), Some(s) if s != 'Z');
-        let deadline = Instant::now() + WAIT;
-        while running() && Instant::now() < deadline {
-            sleep(POLL);
-        }
-        if running() {
-            eprintln!("kiosk {pid} ignored the hang-up: killing it");
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", &pid.to_string()])
-                .status();
-        }
+        self.pane.stop();
     }
 }
 
@@ -1005,7 +840,9 @@ fn a_bundled_step_plays_its_clip_into_the_capture() {
     let mut kiosk = Kiosk::start(tmp.path(), Some(&world.env), "", &[]);
     kiosk.wait_screen(&[WELCOME_JA], &[], WAIT);
     kiosk.send("1");
-    let (screen, _) = kiosk.wait_screen(&[ABOUT_MFA_JA], &[], WAIT);
+    // The mark goes once the speech thread reports its device (it starts
+    // shown, until then).
+    let (screen, _) = kiosk.wait_screen(&[ABOUT_MFA_JA], &[NO_VOICE_MARK], WAIT);
     // The step's utterances, then its prompt, have played (the file plugin
     // does not pace: in milliseconds).
     let trace = kiosk.wait_trace("the prompt's audio_stop", WAIT, |t| {

@@ -77,8 +77,11 @@ enum TtsState {
         worker: TtsWorker,
         languages: Vec<String>,
     },
+    /// `late`: a worker that missed the start bound; if it connects after
+    /// all (a cold daemon on a loaded machine), it is taken up then.
     Down {
         since: Instant,
+        late: Option<TtsWorker>,
     },
 }
 
@@ -146,6 +149,7 @@ impl Controller {
             player_retry: Instant::now(),
             tts: TtsState::Down {
                 since: Instant::now() - RETRY,
+                late: None,
             },
             tts_generation: 0,
             tts_alive: Arc::new(()),
@@ -529,18 +533,20 @@ impl Controller {
         }
         match event {
             TtsEvent::Ready { languages } => {
-                if let TtsState::Starting { .. } = &self.tts {
-                    let TtsState::Starting { worker, .. } = std::mem::replace(
-                        &mut self.tts,
-                        TtsState::Down {
-                            since: Instant::now(),
-                        },
-                    ) else {
-                        return;
-                    };
-                    eprintln!("speech: system voice ready for {}", languages.join(", "));
-                    self.tts = TtsState::Up { worker, languages };
-                    self.report_status();
+                let placeholder = TtsState::Down {
+                    since: Instant::now(),
+                    late: None,
+                };
+                match std::mem::replace(&mut self.tts, placeholder) {
+                    TtsState::Starting { worker, .. }
+                    | TtsState::Down {
+                        late: Some(worker), ..
+                    } => {
+                        eprintln!("speech: system voice ready for {}", languages.join(", "));
+                        self.tts = TtsState::Up { worker, languages };
+                        self.report_status();
+                    }
+                    other => self.tts = other,
                 }
             }
             TtsEvent::Failed(reason) => self.tts_down(&reason),
@@ -575,6 +581,23 @@ impl Controller {
         }
     }
 
+    /// No connection within 2 s: speak without the system voice for now,
+    /// but keep the worker: a cold daemon may still answer.
+    fn tts_slow_start(&mut self) {
+        eprintln!("speech: system voice down: no connection within 2 s; still waiting for it");
+        let placeholder = TtsState::Down {
+            since: Instant::now(),
+            late: None,
+        };
+        if let TtsState::Starting { worker, .. } = std::mem::replace(&mut self.tts, placeholder) {
+            self.tts = TtsState::Down {
+                since: Instant::now(),
+                late: Some(worker),
+            };
+        }
+        self.report_status();
+    }
+
     fn tts_down(&mut self, reason: &str) {
         eprintln!(
             "speech: system voice down: {reason}; retrying in {} s",
@@ -584,6 +607,7 @@ impl Controller {
         self.tts_generation += 1;
         self.tts = TtsState::Down {
             since: Instant::now(),
+            late: None,
         };
         self.stop_deadline = None;
         if self
@@ -601,7 +625,7 @@ impl Controller {
         let now = Instant::now();
         if let TtsState::Starting { since, .. } = &self.tts {
             if now >= *since + TTS_INIT {
-                self.tts_down("no connection within 2 s");
+                self.tts_slow_start();
             }
         }
         if let Some((_, deadline)) = self.stop_deadline {
@@ -614,7 +638,7 @@ impl Controller {
                 self.tts_down("no end of utterance in time");
             }
         }
-        if let TtsState::Down { since } = &self.tts {
+        if let TtsState::Down { since, .. } = &self.tts {
             // A worker still stuck in the daemon would only be joined by the
             // next one: wait for it to come back or end instead.
             let none_running = Arc::strong_count(&self.tts_alive) == 1;
