@@ -502,4 +502,62 @@ tts = false
         assert!(loaded.has_errors());
         assert_eq!(loaded.config.staff_call_command, None);
     }
+
+    const EXAMPLE: &str = include_str!("../kiosk.example.toml");
+
+    /// The example with its "#key = value" default lines (and, with
+    /// `examples`, its indented "#   key = value" examples) uncommented.
+    fn example_uncommented(examples: bool) -> String {
+        EXAMPLE
+            .lines()
+            .map(|line| match line.strip_prefix('#') {
+                Some(rest) if rest.starts_with(|c: char| c.is_ascii_lowercase() || c == '[') => {
+                    rest
+                }
+                Some(rest) if examples && rest.starts_with("   ") && rest.contains(" = ") => {
+                    rest.trim_start()
+                }
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_example_config_is_valid_as_shipped_and_with_its_examples() {
+        let shipped = load(EXAMPLE);
+        assert!(shipped.diagnostics.is_empty(), "{:?}", messages(&shipped));
+        assert_eq!(shipped.config, Config::default());
+        let examples = load(&example_uncommented(true));
+        assert!(!examples.has_errors(), "{:?}", messages(&examples));
+        assert!(examples.config.staff_call_command.is_some());
+    }
+
+    #[test]
+    fn the_example_config_documents_every_key_at_its_default() {
+        let text = example_uncommented(false);
+        let loaded = load(&text);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", messages(&loaded));
+        let config = loaded.config;
+        for (input, keys) in &config.keys {
+            assert_eq!(keys, default_keys(*input), "{input:?}");
+        }
+        assert_eq!(config.keys.len(), ACTIONS.len());
+        assert_eq!(
+            Config {
+                keys: Vec::new(),
+                ..config
+            },
+            Config::default()
+        );
+        let with_examples = example_uncommented(true);
+        for key in KEYS.iter().chain(SPEECH_KEYS) {
+            assert!(
+                with_examples
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{key} = ")) || l == format!("[{key}]")),
+                "kiosk.example.toml does not document {key}"
+            );
+        }
+    }
 }
