@@ -1,0 +1,210 @@
+//! The counter PC's side of the repository, without touching this machine:
+//! `kiosk.service` verifies and scores within the hardening bound, and
+//! `scripts/install` into a throwaway root then `scripts/uninstall` leaves
+//! nothing but the journal (issue 7).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{kiosk_binary, root, tempdir};
+
+/// The bound issue 7 sets on `systemd-analyze security` exposure.
+const MAX_EXPOSURE: f64 = 2.5;
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (scripts/setup installs it)"))
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn the_unit_verifies_apart_from_paths_only_the_counter_pc_has() {
+    let out = run("systemd-analyze", &["verify", "kiosk.service"]);
+    let output = text(&out);
+    // Installed by scripts/install, so absent here.
+    let counter_only = ["/usr/local/libexec/counter-kiosk/kiosk-display"];
+    for line in output.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            counter_only
+                .iter()
+                .any(|p| line.contains(&format!("Command {p} is not executable"))),
+            "systemd-analyze verify: {line}\n{output}"
+        );
+    }
+}
+
+#[test]
+fn the_unit_scores_within_the_hardening_bound() {
+    let out = run(
+        "systemd-analyze",
+        &["security", "--offline=true", "--no-pager", "kiosk.service"],
+    );
+    let output = text(&out);
+    let score = output
+        .lines()
+        .find_map(|l| l.split("exposure level for kiosk.service:").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no exposure level in:\n{output}"));
+    println!("systemd-analyze security: exposure {score}");
+    assert!(score <= MAX_EXPOSURE, "exposure {score} > {MAX_EXPOSURE}");
+}
+
+#[test]
+fn the_unit_restarts_except_after_the_staff_exit() {
+    let unit = fs::read_to_string(root().join("kiosk.service")).unwrap();
+    let lines: BTreeSet<&str> = unit.lines().map(str::trim).collect();
+    for wanted in [
+        "Restart=always",
+        "RestartPreventExitStatus=64",
+        "User=kiosk",
+        "StateDirectory=counter-kiosk",
+        "ConfigurationDirectory=counter-kiosk",
+        "ExecStart=/usr/local/libexec/counter-kiosk/kiosk-display /usr/local/bin/kiosk run",
+    ] {
+        assert!(lines.contains(wanted), "kiosk.service lacks {wanted}");
+    }
+}
+
+/// Every file and directory under `dir`, relative, sorted.
+fn tree(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(dir).unwrap().display().to_string();
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path.clone());
+                out.insert(format!("{rel}/"));
+            } else {
+                out.insert(rel);
+            }
+        }
+    }
+    out
+}
+
+fn install(args: &[&str]) -> String {
+    let out = Command::new(root().join("scripts/install"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("DESTDIR")
+        .output()
+        .expect("run scripts/install");
+    let output = text(&out);
+    assert!(out.status.success(), "scripts/install {args:?}:\n{output}");
+    output
+}
+
+fn uninstall(args: &[&str]) -> String {
+    let out = Command::new(root().join("scripts/uninstall"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("DESTDIR")
+        .output()
+        .expect("run scripts/uninstall");
+    let output = text(&out);
+    assert!(out.status.success(), "scripts/uninstall {args:?}:\n{output}");
+    output
+}
+
+#[test]
+fn install_into_a_throwaway_root_is_idempotent_and_uninstall_keeps_only_the_journal() {
+    let dir = tempdir("kiosk-install-");
+    let target = dir.path().join("root");
+    let target_s = target.to_str().unwrap();
+    let binary = kiosk_binary().to_str().unwrap();
+
+    // A dry run prints and creates nothing.
+    let printed = install(&["--dry-run", "--root", target_s, "--binary", binary]);
+    assert!(printed.contains("useradd"), "{printed}");
+    assert!(!target.exists(), "--dry-run created {}", target.display());
+
+    let first = install(&["--root", target_s, "--binary", binary]);
+    // Nothing on this system: the user and systemd's state are only named.
+    assert!(first.contains("(not with --root) useradd"), "{first}");
+    for path in [
+        "usr/local/bin/kiosk",
+        "usr/local/libexec/counter-kiosk/kiosk-display",
+        "usr/share/counter-kiosk/flows/mfa-login.toml",
+        "usr/share/counter-kiosk/audio/mfa-login/manifest.toml",
+        "usr/share/doc/counter-kiosk/kiosk.example.toml",
+        "etc/counter-kiosk/kiosk.toml",
+        "etc/systemd/system/kiosk.service",
+        "etc/systemd/system/multi-user.target.wants/kiosk.service",
+        "var/lib/counter-kiosk",
+    ] {
+        // symlink_metadata: the enable link names /etc/…, outside the root.
+        assert!(
+            fs::symlink_metadata(target.join(path)).is_ok(),
+            "{path} not installed"
+        );
+    }
+    let example = fs::read(root().join("kiosk.example.toml")).unwrap();
+    assert_eq!(fs::read(target.join("etc/counter-kiosk/kiosk.toml")).unwrap(), example);
+    // The unprivileged kiosk user must read everything installed.
+    for rel in tree(&target) {
+        let path = target.join(rel.trim_end_matches('/'));
+        if rel.starts_with("var/lib/counter-kiosk") || path.is_symlink() {
+            continue;
+        }
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        let needed = if path.is_dir() { 0o005 } else { 0o004 };
+        assert_eq!(mode & needed, needed, "{rel} is mode {mode:o}");
+    }
+    // The speech config must name the installed paths, not the root's.
+    if target.join("etc/counter-kiosk/speech-dispatcher").exists() {
+        let grep = run("grep", &["-rl", target_s, &format!("{target_s}/etc")]);
+        assert!(grep.stdout.is_empty(), "{}", text(&grep));
+    }
+
+    // Again, with the shop's own config: nothing changes, and it stays.
+    let config = target.join("etc/counter-kiosk/kiosk.toml");
+    fs::write(&config, "kiosk = \"counter-2\"\n").unwrap();
+    let before = tree(&target);
+    let second = install(&["--root", target_s, "--binary", binary]);
+    assert!(second.contains("keeping /etc/counter-kiosk/kiosk.toml"), "{second}");
+    assert_eq!(tree(&target), before);
+    assert_eq!(fs::read_to_string(&config).unwrap(), "kiosk = \"counter-2\"\n");
+
+    // Uninstall: only the journal directory keeps files.
+    let journal = target.join("var/lib/counter-kiosk/journal-2026-11.jsonl");
+    fs::write(&journal, "{\"v\":1}\n").unwrap();
+    uninstall(&["--root", target_s]);
+    let files: Vec<String> = tree(&target)
+        .into_iter()
+        .filter(|p| !p.ends_with('/'))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "var/lib/counter-kiosk/journal-2026-11.jsonl",
+            "var/lib/counter-kiosk/kiosk.toml.uninstalled",
+        ],
+        "left after uninstall"
+    );
+    let ours: Vec<String> = tree(&target)
+        .into_iter()
+        .filter(|p| p.contains("counter-kiosk") && !p.starts_with("var/lib/counter-kiosk"))
+        .collect();
+    assert!(ours.is_empty(), "left after uninstall: {ours:?}");
+
+    uninstall(&["--root", target_s, "--purge"]);
+    assert!(!target.join("var/lib/counter-kiosk").exists());
+}
