@@ -70,6 +70,27 @@ pub enum Mode {
         /// Flow files to check.
         files: Vec<PathBuf>,
     },
+    /// Check that this PC can run the kiosk fully: terminal size and
+    /// Japanese, sound device, speech-dispatcher and a voice per language,
+    /// voice clips, journal directory, config and flow. Prints one ✔/✘
+    /// line each (or JSON with --json).
+    #[command(
+        after_help = "Exit status: 0 when every check passed (the kiosk would work \
+fully), 1 when any failed (it would still run, but not fully: silent, without the journal, \
+on the bundled flow, ...), 2 on a bad command line.\n\n--json prints \
+{\"ok\": bool, \"checks\": [{\"check\": NAME, \"ok\": bool, \"message\": TEXT}]}.\n\n\
+Run it as the kiosk's user with its environment, e.g.\n  sudo -u kiosk \
+XDG_CONFIG_HOME=/etc/counter-kiosk STATE_DIRECTORY=/var/lib/counter-kiosk kiosk doctor"
+    )]
+    Doctor {
+        /// Print the checks as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// The config file to check (default: /etc/counter-kiosk/kiosk.toml
+        /// when it exists).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// List every text the flow speaks, as JSON lines {id, lang, text}:
     /// what scripts/render-audio renders into clips.
     #[command(hide = true)]

@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod doctor;
 pub mod engine;
 pub mod flow;
 pub mod input;

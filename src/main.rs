@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use counter_kiosk::check;
 use counter_kiosk::cli::{Cli, Mode};
+use counter_kiosk::doctor;
 use counter_kiosk::flow::{self, Flow};
 use counter_kiosk::run::{self, Exit};
 
@@ -26,6 +27,16 @@ fn main() -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string(&text)?);
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Mode::Doctor { json, config } => {
+            let report = doctor::doctor(&doctor::Options { config });
+            let mut out = std::io::stdout();
+            if json {
+                report.render_json(&mut out)?;
+            } else {
+                report.render_text(&mut out)?;
+            }
+            Ok(ExitCode::from(report.exit_code()))
         }
         Mode::Check { config, files } => {
             let verdict = check::check(

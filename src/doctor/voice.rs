@@ -1,0 +1,108 @@
+//! The system voice: speech-dispatcher reached through the kiosk's own
+//! worker (`speech::tts`), which starts the daemon when none runs, as the
+//! kiosk would, and a voice for each of the flow's languages.
+
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Check;
+use crate::speech::tts::{TtsEvent, TtsWorker};
+
+/// A cold daemon starts in ~0.4 s here; a loaded machine takes longer. The
+/// kiosk itself waits 2 s before it counts the voice as down, and takes it
+/// up when it answers later.
+const BOUND: Duration = Duration::from_secs(8);
+
+pub struct VoiceProbe {
+    /// Dropped after the answer: asks the worker to end.
+    _worker: TtsWorker,
+    events: Receiver<TtsEvent>,
+}
+
+pub fn start() -> VoiceProbe {
+    let (tx, events) = mpsc::channel();
+    let worker = TtsWorker::spawn(tx, Arc::new(()));
+    VoiceProbe {
+        _worker: worker,
+        events,
+    }
+}
+
+impl VoiceProbe {
+    /// One line for the daemon and one per flow language.
+    pub fn finish(self, flow_languages: &[String]) -> Vec<Check> {
+        let answer = self.events.recv_timeout(BOUND);
+        let languages = match answer {
+            Ok(TtsEvent::Ready { languages }) => languages,
+            Ok(TtsEvent::Failed(e)) => {
+                return vec![Check::fail(
+                    "speech_dispatcher",
+                    format!(
+                        "system voice: speech-dispatcher cannot be reached ({e}); texts \
+                         without a clip would not be spoken"
+                    ),
+                )]
+            }
+            Ok(other) => {
+                return vec![Check::fail(
+                    "speech_dispatcher",
+                    format!("system voice: unexpected first answer {other:?}"),
+                )]
+            }
+            Err(_) => {
+                return vec![Check::fail(
+                    "speech_dispatcher",
+                    format!(
+                        "system voice: speech-dispatcher did not answer within {} s (hung?); \
+                         texts without a clip would not be spoken",
+                        BOUND.as_secs()
+                    ),
+                )]
+            }
+        };
+        let mut checks = vec![Check::pass(
+            "speech_dispatcher",
+            format!(
+                "system voice: speech-dispatcher answers ({} languages have a voice)",
+                languages.len()
+            ),
+        )];
+        checks.extend(language_checks(flow_languages, &languages));
+        checks
+    }
+}
+
+fn language_checks(flow_languages: &[String], voices: &[String]) -> Vec<Check> {
+    flow_languages
+        .iter()
+        .map(|lang| {
+            let id = format!("voice_{lang}");
+            if voices.iter().any(|v| v == lang) {
+                Check::pass(&id, format!("system voice: has a {lang} voice"))
+            } else {
+                Check::fail(
+                    &id,
+                    format!(
+                        "system voice: no {lang} voice; {lang} texts without a clip would not \
+                         be spoken (scripts/install writes the voice config)"
+                    ),
+                )
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_flow_language_needs_a_voice() {
+        let flow = ["ja".to_string(), "en".to_string()];
+        let checks = language_checks(&flow, &["en".to_string()]);
+        assert_eq!(checks.len(), 2);
+        assert!(!checks[0].ok && checks[0].check == "voice_ja");
+        assert!(checks[1].ok && checks[1].check == "voice_en");
+    }
+}
