@@ -120,7 +120,10 @@ fn uninstall(args: &[&str]) -> String {
         .output()
         .expect("run scripts/uninstall");
     let output = text(&out);
-    assert!(out.status.success(), "scripts/uninstall {args:?}:\n{output}");
+    assert!(
+        out.status.success(),
+        "scripts/uninstall {args:?}:\n{output}"
+    );
     output
 }
 
@@ -157,7 +160,10 @@ fn install_into_a_throwaway_root_is_idempotent_and_uninstall_keeps_only_the_jour
         );
     }
     let example = fs::read(root().join("kiosk.example.toml")).unwrap();
-    assert_eq!(fs::read(target.join("etc/counter-kiosk/kiosk.toml")).unwrap(), example);
+    assert_eq!(
+        fs::read(target.join("etc/counter-kiosk/kiosk.toml")).unwrap(),
+        example
+    );
     // The unprivileged kiosk user must read everything installed.
     for rel in tree(&target) {
         let path = target.join(rel.trim_end_matches('/'));
@@ -179,9 +185,15 @@ fn install_into_a_throwaway_root_is_idempotent_and_uninstall_keeps_only_the_jour
     fs::write(&config, "kiosk = \"counter-2\"\n").unwrap();
     let before = tree(&target);
     let second = install(&["--root", target_s, "--binary", binary]);
-    assert!(second.contains("keeping /etc/counter-kiosk/kiosk.toml"), "{second}");
+    assert!(
+        second.contains("keeping /etc/counter-kiosk/kiosk.toml"),
+        "{second}"
+    );
     assert_eq!(tree(&target), before);
-    assert_eq!(fs::read_to_string(&config).unwrap(), "kiosk = \"counter-2\"\n");
+    assert_eq!(
+        fs::read_to_string(&config).unwrap(),
+        "kiosk = \"counter-2\"\n"
+    );
 
     // Uninstall: only the journal directory keeps files.
     let journal = target.join("var/lib/counter-kiosk/journal-2026-11.jsonl");

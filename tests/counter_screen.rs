@@ -301,8 +301,7 @@ fn the_units_command_line_shows_the_welcome_step_in_japanese_on_cage() {
         if let Some(status) = running.child.try_wait().unwrap() {
             panic!("the display ended early: {status}\n{}", world.log());
         }
-        framed = framed
-            || fs::read_to_string(&trace).is_ok_and(|t| t.contains("\"ev\":\"frame\""));
+        framed = framed || fs::read_to_string(&trace).is_ok_and(|t| t.contains("\"ev\":\"frame\""));
         if framed && world.screenshot(&shot) {
             text = ocr(&shot);
             if WELCOME.iter().all(|w| text.contains(w)) {
@@ -357,11 +356,6 @@ fn the_staff_exit_status_comes_out_through_cage() {
         ];
         let mut running = world.start(&argv);
         let status = running.wait(PATIENCE);
-        assert_eq!(
-            status.and_then(|s| s.code()),
-            Some(code),
-            "{}",
-            world.log()
-        );
+        assert_eq!(status.and_then(|s| s.code()), Some(code), "{}", world.log());
     }
 }
