@@ -956,7 +956,7 @@ def analyse_run(run, sink, speak_kind, lang, clips):
     return records, problems
 
 
-def spd_say_runs(env, recorder, texts, lang, runs, rng, module=None):
+def spd_say_runs(env, recorder, texts, lang, runs, rng, module=None, label=None):
     """spd-say the texts; the launch and cancel moments on CLOCK_MONOTONIC.
     Each is cancelled (`spd-say -C`) 0.15-0.3 s after it is heard."""
     out = []
@@ -982,7 +982,7 @@ def spd_say_runs(env, recorder, texts, lang, runs, rng, module=None):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.25)
         recorder.wait_quiet(0.15, 2.0)
-        out.append({"lang": lang, "module": module or "default", "text": text,
+        out.append({"lang": lang, "module": label or module or "default", "text": text,
                     "launch_ns": t0, "cancel_ns": tc, "next_ns": time.monotonic_ns()})
     return out
 
@@ -1051,10 +1051,12 @@ def tts_flow_copy(src, dst):
     return n
 
 
-def audio_env(action, envdir, env=None):
+def audio_env(action, envdir, env=None, layout=None):
     cmd = [os.path.join(REPO, "scripts", "audio-env"), action]
     if action == "start":
         cmd += ["pulse", envdir, "--speechd"]
+    elif action == "speechd":
+        cmd += [envdir, layout]
     else:
         cmd += [envdir]
     return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, env=env,
@@ -1101,6 +1103,9 @@ def main():
     quiet_cfg = os.path.join(workdir, "quiet.toml")
     with open(quiet_cfg, "w") as f:
         f.write("[speech]\necho = false\nearcons = false\n")
+    generic_cfg = os.path.join(workdir, "generic.toml")
+    with open(generic_cfg, "w") as f:
+        f.write('[speech]\necho = false\nearcons = false\ntts_layout = "generic"\n')
     earcon_cfg = os.path.join(workdir, "earcons.toml")
     with open(earcon_cfg, "w") as f:
         f.write("[speech]\necho = false\nearcons = true\n")
@@ -1169,6 +1174,25 @@ def main():
         extra = max(1, args.spd_runs // 2)
         log(f"f-spd-say-en via the espeak-ng module: {extra} runs")
         spd += spd_say_runs(env, recorder, texts, "en", extra, rng, module="espeak-ng")
+        # g: the other layout, for the comparison DESIGN section 4 asks for:
+        # one sd_generic module for both languages, chosen by voice (tts).
+        log("g: speech-dispatcher restarted with --layout generic")
+        audio_env("speechd", envdir, layout="generic")
+        for name, kargs in (
+                ("g-tts-en", ["--config", generic_cfg, "--lang", "en", "--flow", tts_flow,
+                              "--audio-dir", empty_audio]),
+                ("g-tts-ja", ["--config", generic_cfg, "--flow", tts_flow,
+                              "--audio-dir", empty_audio])):
+            log(f"{name}: {n} pause")
+            got, failed = run_case(tmux, binary, env, workdir, name, kargs, tts_flow, rng,
+                                   ["pause"], {"pause": n}, "tts", recorder, lambda: None)
+            runs += got
+            player_down += failed
+        for lang in ("en", "ja"):
+            texts = [r["walk"].spoken(s["step"], lang) for r in runs
+                     if r["case"] == f"e-tts-{lang}" for s in r["sent"] if s.get("step")]
+            log(f"g-spd-say-{lang} (generic layout): {extra} runs")
+            spd += spd_say_runs(env, recorder, texts, lang, extra, rng, label="generic")
         time.sleep(0.2)
     except Interrupted as e:
         log(f"interrupted (signal {e.args[0]}); cleaning up")
@@ -1257,6 +1281,13 @@ def main():
     groups["e tts: pause->silent"] = (
         [r for r in sel("e-tts-en", ["pause"]) + sel("e-tts-ja", ["pause"])
          if r.get("playing_backend") == "tts"], "silent_ms")
+    groups["g tts en, generic layout: key->first audio"] = (
+        sel("g-tts-en", answers, "silence", "tts"), "first_audible_ms")
+    groups["g tts ja, generic layout: key->first audio"] = (
+        sel("g-tts-ja", answers, "silence", "tts"), "first_audible_ms")
+    groups["g tts, generic layout: pause->silent"] = (
+        [r for r in sel("g-tts-en", ["pause"]) + sel("g-tts-ja", ["pause"])
+         if r.get("playing_backend") == "tts"], "silent_ms")
     budget_of = {
         "a clip ja: key->first audible (barge-in)": "clip_first_audible",
         "a clip ja: key->first audible (in silence)": "clip_first_audible",
@@ -1267,14 +1298,21 @@ def main():
         "e tts en: key->first audio": "tts_first_audio_en",
         "e tts ja: key->first audio": "tts_first_audio_ja",
         "e tts: pause->silent": "tts_pause_silent",
+        "g tts en, generic layout: key->first audio": "tts_first_audio_en",
+        "g tts ja, generic layout: key->first audio": "tts_first_audio_ja",
+        "g tts, generic layout: pause->silent": "tts_pause_silent",
     }
     spd_groups = {
         "f spd-say en (default module): first audio": [
             r for r in spd if r["lang"] == "en" and r["module"] == "default"],
         "f spd-say ja (default module): first audio": [
-            r for r in spd if r["lang"] == "ja"],
+            r for r in spd if r["lang"] == "ja" and r["module"] == "default"],
         "f spd-say en (-o espeak-ng): first audio": [
             r for r in spd if r["module"] == "espeak-ng"],
+        "g spd-say en, generic layout: first audio": [
+            r for r in spd if r["lang"] == "en" and r["module"] == "generic"],
+        "g spd-say ja, generic layout: first audio": [
+            r for r in spd if r["lang"] == "ja" and r["module"] == "generic"],
     }
 
     rows = []
@@ -1338,7 +1376,9 @@ def main():
                for r in records if r["role"] == "warmup"]
     device = sorted({m.group(0) for run in runs
                      for m in re.finditer(r"audio output on .*", run["log"])})
-    ok = all(c.get("ok") is not False for c in cases.values() if "budget_p99_ms" in c)
+    # The g rows are the layout not chosen: a comparison, not a budget.
+    ok = all(c.get("ok") is not False for name, c in cases.items()
+             if "budget_p99_ms" in c and not name.startswith("g "))
     report = {
         "bench": "speech",
         "commit": git("rev-parse", "--short", "HEAD"),

@@ -45,6 +45,12 @@ SILENCE_DB = -45.0  # below the clip's peak: what counts as silence at the end
 # kiosk's default volume (bench speech); -30 dB starts on the first phoneme.
 ONSET_DB = -30.0
 FADE_IN_S = 0.003  # a short fade so starting mid-onset never clicks
+# A high shelf that lifts the consonants (s, f, h, t: 3 kHz and up) that
+# older ears lose first. It also makes a clip that opens on a soft
+# fricative audible sooner: "From now on" went from 22 ms to 5 ms between
+# its start and its first sample audible at the kiosk's default volume.
+TREBLE_DB = 6.0
+TREBLE_HZ = 3000
 KEEP_LEAD_S = 0.005  # kept before the first sound: sound starts within one audio buffer
 KEEP_TAIL_S = 0.050  # kept after the last sound, for its decay
 
@@ -137,6 +143,18 @@ def read_wav(data: bytes) -> tuple[np.ndarray, int]:
     return x, sr
 
 
+def emphasise(x: np.ndarray, sr: int) -> np.ndarray:
+    """The consonant shelf (TREBLE_DB above TREBLE_HZ), through sox."""
+    raw = ["-t", "raw", "-e", "floating-point", "-b", "32", "-c", "1", "-r", str(sr)]
+    out = subprocess.run(
+        ["sox", "-R", "-D", *raw, "-", *raw, "-", "treble", f"+{TREBLE_DB:g}", str(TREBLE_HZ)],
+        input=x.astype("<f4").tobytes(), capture_output=True, check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"sox treble failed: {out.stderr.decode(errors='replace').strip()}")
+    return np.frombuffer(out.stdout, dtype="<f4").astype(np.float64)
+
+
 def trim(x: np.ndarray, sr: int) -> np.ndarray:
     """Cut the leading and trailing silence, keeping a few ms of margin."""
     peak = float(np.max(np.abs(x))) if x.size else 0.0
@@ -200,7 +218,7 @@ def render(clip: Clip, dest: Path) -> float:
         x, sr = synth_openjtalk(clip.text, clip.rate)
     else:
         x, sr = synth_espeak(clip.lang, clip.text, clip.rate)
-    x = trim(x, sr)
+    x = trim(emphasise(x, sr), sr)
     dest.parent.mkdir(parents=True, exist_ok=True)
     encode(x, sr, dest, int(clip.hash[:8], 16) & 0x7FFFFFFF)
     return x.size / sr

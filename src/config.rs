@@ -11,6 +11,7 @@ use toml::Spanned;
 use crate::diag::{Collector, Diagnostic};
 use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
+use crate::speech::tts::TtsLayout;
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
 use crate::toml_tree::{self as tree, join_path};
 
@@ -25,6 +26,9 @@ pub struct SpeechConfig {
     pub echo: bool,
     pub earcons: bool,
     pub tts: bool,
+    /// How the system voice picks a language: match the speech-dispatcher
+    /// configuration (`scripts/speechd-config --layout`).
+    pub tts_layout: TtsLayout,
 }
 
 impl Default for SpeechConfig {
@@ -36,6 +40,7 @@ impl Default for SpeechConfig {
             echo: true,
             earcons: true,
             tts: true,
+            tts_layout: TtsLayout::default(),
         }
     }
 }
@@ -142,7 +147,15 @@ const KEYS: &[&str] = &[
     "staff_exit_keys",
     "report_k",
 ];
-const SPEECH_KEYS: &[&str] = &["enabled", "rate", "volume", "echo", "earcons", "tts"];
+const SPEECH_KEYS: &[&str] = &[
+    "enabled",
+    "rate",
+    "volume",
+    "echo",
+    "earcons",
+    "tts",
+    "tts_layout",
+];
 
 /// Reads config text; `base` resolves relative paths. A broken file gives
 /// the defaults for what could not be read, never a half-applied value.
@@ -268,6 +281,7 @@ fn read_speech(table: &DeTable<'_>, diag: &mut Collector<'_>) -> SpeechConfig {
         echo: r.boolean("echo").unwrap_or(defaults.echo),
         earcons: r.boolean("earcons").unwrap_or(defaults.earcons),
         tts: r.boolean("tts").unwrap_or(defaults.tts),
+        tts_layout: r.tts_layout().unwrap_or(defaults.tts_layout),
     }
 }
 
@@ -352,6 +366,19 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
         ok.then_some(names)
     }
 
+    fn tts_layout(&mut self) -> Option<TtsLayout> {
+        let name = self.string("tts_layout")?;
+        let layout = TtsLayout::from_name(&name);
+        if layout.is_none() {
+            let expected = TtsLayout::NAMES.join(" or ");
+            self.error_at(
+                "tts_layout",
+                &format!("{name:?} is not a layout (expected {expected})"),
+            );
+        }
+        layout
+    }
+
     fn error_at(&mut self, key: &str, message: &str) {
         if let Some(value) = self.value(key) {
             let path = join_path(self.path, key);
@@ -411,6 +438,7 @@ volume = 5
 echo = false
 earcons = false
 tts = false
+tts_layout = "generic"
 "#,
         );
         assert_eq!(messages(&loaded), Vec::<String>::new());
@@ -453,7 +481,8 @@ tts = false
                 volume: Level::MAX,
                 echo: false,
                 earcons: false,
-                tts: false
+                tts: false,
+                tts_layout: TtsLayout::Generic,
             }
         );
         let engine = Config::default().engine(crate::flow::LangIx(0));
@@ -463,7 +492,7 @@ tts = false
     #[test]
     fn unknown_keys_and_bad_values_are_errors_at_their_place_and_keep_defaults() {
         let loaded = load(
-            "kiosk = 5\nidel_timeout_s = 30\nidle_timeout_s = 0\n[speech]\nrate = 9\nvoice = \"x\"\n[keys]\njump = [\"j\"]\nyes = [\"Enterr\"]\n",
+            "kiosk = 5\nidel_timeout_s = 30\nidle_timeout_s = 0\n[speech]\nrate = 9\nvoice = \"x\"\ntts_layout = \"both\"\n[keys]\njump = [\"j\"]\nyes = [\"Enterr\"]\n",
         );
         assert_eq!(
             messages(&loaded),
@@ -472,9 +501,10 @@ tts = false
                 "kiosk.toml:2:1: error: unknown field \"idel_timeout_s\" (expected one of: kiosk, flow, audio_dir, journal_dir, language, idle_timeout_s, repeat_guard_ms, keys, speech, staff_call_command, staff_exit_keys, report_k)",
                 "kiosk.toml:3:18: error: idle_timeout_s: 0 is out of range (5 to 86400)",
                 "kiosk.toml:5:8: error: speech.rate: 9 is out of range (1 to 5)",
-                "kiosk.toml:6:1: error: speech: unknown field \"voice\" (expected one of: enabled, rate, volume, echo, earcons, tts)",
-                "kiosk.toml:8:1: error: keys: unknown field \"jump\" (expected one of: yes, no, continue, repeat, pause, back, help, language, slower, faster, quieter, louder, start_over)",
-                "kiosk.toml:9:8: error: keys.yes: \"Enterr\" is not a key name (one character, or Enter, Esc, Backspace, Space, Up, PageUp, F1…F12, …)",
+                "kiosk.toml:6:1: error: speech: unknown field \"voice\" (expected one of: enabled, rate, volume, echo, earcons, tts, tts_layout)",
+                "kiosk.toml:7:14: error: speech.tts_layout: \"both\" is not a layout (expected generic or per-language)",
+                "kiosk.toml:9:1: error: keys: unknown field \"jump\" (expected one of: yes, no, continue, repeat, pause, back, help, language, slower, faster, quieter, louder, start_over)",
+                "kiosk.toml:10:8: error: keys.yes: \"Enterr\" is not a key name (one character, or Enter, Esc, Backspace, Space, Up, PageUp, F1…F12, …)",
             ]
         );
         assert_eq!(loaded.config, Config::default());

@@ -105,7 +105,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
         let speech_tx = tx.clone();
         Speech::spawn(
             search,
-            setup.config.speech.tts,
+            setup
+                .config
+                .speech
+                .tts
+                .then_some(setup.config.speech.tts_layout),
             trace.clone(),
             move |status| {
                 let _ = speech_tx.send(Event::Speech(status));

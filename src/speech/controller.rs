@@ -14,7 +14,7 @@ use super::decode::{decode, resample};
 use super::earcons::synthesize;
 use super::levels::{spd_rate, spd_volume, volume_gain, CLIP_RATES};
 use super::player::{Player, PlayerEvent};
-use super::tts::{TtsCommand, TtsEvent, TtsWorker};
+use super::tts::{TtsCommand, TtsEvent, TtsLayout, TtsWorker};
 use super::{kind_name, SpeechStatus};
 use crate::engine::{Level, SpeechSettings, Tone, Utterance};
 use crate::trace::Trace;
@@ -49,7 +49,8 @@ const CLIP_RATE: u32 = 24_000;
 
 pub struct Options {
     pub clips: ClipSearch,
-    pub tts: bool,
+    /// The system voice's layout; `None` when it is turned off.
+    pub tts: Option<TtsLayout>,
     pub trace: Trace,
     pub on_status: Box<dyn Fn(SpeechStatus) + Send>,
 }
@@ -89,7 +90,7 @@ struct Controller {
     rx: Receiver<Msg>,
     tx: Sender<Msg>,
     clips: ClipLibrary,
-    tts_enabled: bool,
+    tts_layout: Option<TtsLayout>,
     trace: Trace,
     on_status: Box<dyn Fn(SpeechStatus) + Send>,
     player: Option<Player>,
@@ -142,7 +143,7 @@ impl Controller {
             rx,
             tx,
             clips,
-            tts_enabled: options.tts,
+            tts_layout: options.tts,
             trace: options.trace,
             on_status: options.on_status,
             player: None,
@@ -165,7 +166,7 @@ impl Controller {
             status: None,
         };
         controller.open_player();
-        if controller.tts_enabled {
+        if controller.tts_layout.is_some() {
             controller.start_tts();
         }
         controller.report_status();
@@ -483,6 +484,9 @@ impl Controller {
     // ----- the system voice -----
 
     fn start_tts(&mut self) {
+        let Some(layout) = self.tts_layout else {
+            return;
+        };
         self.tts_generation += 1;
         let generation = self.tts_generation;
         let (events_tx, events_rx) = mpsc::channel();
@@ -495,7 +499,7 @@ impl Controller {
             }
         });
         self.tts = TtsState::Starting {
-            worker: TtsWorker::spawn(events_tx, Arc::clone(&self.tts_alive)),
+            worker: TtsWorker::spawn(layout, events_tx, Arc::clone(&self.tts_alive)),
             since: Instant::now(),
         };
     }
@@ -642,7 +646,7 @@ impl Controller {
             // A worker still stuck in the daemon would only be joined by the
             // next one: wait for it to come back or end instead.
             let none_running = Arc::strong_count(&self.tts_alive) == 1;
-            if self.tts_enabled && now >= *since + RETRY && none_running {
+            if self.tts_layout.is_some() && now >= *since + RETRY && none_running {
                 self.start_tts();
             }
         }

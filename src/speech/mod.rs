@@ -10,6 +10,7 @@ pub mod decode;
 pub mod earcons;
 pub mod levels;
 pub mod player;
+mod speechd;
 pub mod tts;
 
 use std::sync::mpsc::Sender;
@@ -65,7 +66,7 @@ impl Speech {
     /// whenever what can be heard changes.
     pub fn spawn(
         clips: ClipSearch,
-        tts: bool,
+        tts: Option<tts::TtsLayout>,
         trace: Trace,
         on_status: impl Fn(SpeechStatus) + Send + 'static,
     ) -> Speech {

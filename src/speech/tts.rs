@@ -41,23 +41,74 @@ pub enum TtsEvent {
     StopAcked(u64),
 }
 
-enum WorkerMsg {
+/// What a worker thread receives; `U` is its backend's utterance id.
+pub(super) enum WorkerMsg<U> {
     Command(TtsCommand),
     /// The speech thread gave up on this worker: end, if not stuck.
     Quit,
-    Began(UtteranceId, Instant),
-    Ended(UtteranceId, Instant),
+    Began(U, Instant),
+    Ended(U, Instant),
+}
+
+/// How the system voice picks a language (DESIGN section 4), matching
+/// `scripts/speechd-config --layout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TtsLayout {
+    /// One module holds every language: the `tts` crate's `set_voice()`.
+    Generic,
+    /// A module per language (`LanguageDefaultModule`): the language is set
+    /// through the `speech-dispatcher` crate.
+    #[default]
+    PerLanguage,
+}
+
+impl TtsLayout {
+    pub const NAMES: [&'static str; 2] = ["generic", "per-language"];
+
+    pub fn from_name(name: &str) -> Option<TtsLayout> {
+        match name {
+            "generic" => Some(TtsLayout::Generic),
+            "per-language" => Some(TtsLayout::PerLanguage),
+            _ => None,
+        }
+    }
 }
 
 /// The handle the speech thread keeps: commands in, events out. Dropping
 /// it asks the worker to end.
 pub struct TtsWorker {
-    commands: Sender<WorkerMsg>,
+    commands: Commands,
+}
+
+/// The worker's inbox, typed by its backend.
+enum Commands {
+    Tts(Sender<WorkerMsg<UtteranceId>>),
+    Speechd(Sender<WorkerMsg<u64>>),
+}
+
+impl Commands {
+    fn send(&self, msg: WorkerMsg<()>) -> bool {
+        match self {
+            Commands::Tts(tx) => tx.send(msg.retype()).is_ok(),
+            Commands::Speechd(tx) => tx.send(msg.retype()).is_ok(),
+        }
+    }
+}
+
+impl WorkerMsg<()> {
+    /// A message from the speech thread (never an utterance event) for a
+    /// worker of any backend.
+    fn retype<U>(self) -> WorkerMsg<U> {
+        match self {
+            WorkerMsg::Command(c) => WorkerMsg::Command(c),
+            WorkerMsg::Quit | WorkerMsg::Began(..) | WorkerMsg::Ended(..) => WorkerMsg::Quit,
+        }
+    }
 }
 
 impl Drop for TtsWorker {
     fn drop(&mut self) {
-        let _ = self.commands.send(WorkerMsg::Quit);
+        self.commands.send(WorkerMsg::Quit);
     }
 }
 
@@ -65,34 +116,54 @@ impl TtsWorker {
     /// Starts a worker; its first event is `Ready` or `Failed`. `alive` is
     /// held by the worker's thread until it ends, so the caller can tell a
     /// worker stuck in the daemon from one that is gone.
-    pub fn spawn(events: Sender<TtsEvent>, alive: std::sync::Arc<()>) -> TtsWorker {
-        let (tx, rx) = mpsc::channel();
-        let callbacks = tx.clone();
-        let spawned = thread::Builder::new().name("tts".into()).spawn(move || {
-            run(&rx, callbacks, &events);
-            drop(alive);
-        });
-        if let Err(e) = spawned {
-            // The events sender moved into the closure; report nothing more
-            // here: the speech thread times out waiting for Ready.
-            drop(e);
-        }
-        TtsWorker { commands: tx }
+    pub fn spawn(
+        layout: TtsLayout,
+        events: Sender<TtsEvent>,
+        alive: std::sync::Arc<()>,
+    ) -> TtsWorker {
+        let builder = thread::Builder::new().name("tts".into());
+        // A failed spawn reports nothing: the events sender went with the
+        // closure, and the speech thread times out waiting for Ready.
+        let commands = match layout {
+            TtsLayout::Generic => {
+                let (tx, rx) = mpsc::channel();
+                let callbacks = tx.clone();
+                let _ = builder.spawn(move || {
+                    run(&rx, callbacks, &events);
+                    drop(alive);
+                });
+                Commands::Tts(tx)
+            }
+            TtsLayout::PerLanguage => {
+                let (tx, rx) = mpsc::channel();
+                let callbacks = tx.clone();
+                let _ = builder.spawn(move || {
+                    super::speechd::run(&rx, callbacks, &events);
+                    drop(alive);
+                });
+                Commands::Speechd(tx)
+            }
+        };
+        TtsWorker { commands }
     }
 
     pub fn send(&self, command: TtsCommand) -> bool {
-        self.commands.send(WorkerMsg::Command(command)).is_ok()
+        self.commands.send(WorkerMsg::Command(command))
     }
 }
 
-fn primary(tag: &str) -> String {
+pub(super) fn primary(tag: &str) -> String {
     tag.split(['-', '_'])
         .next()
         .unwrap_or(tag)
         .to_ascii_lowercase()
 }
 
-fn run(rx: &Receiver<WorkerMsg>, callbacks: Sender<WorkerMsg>, events: &Sender<TtsEvent>) {
+fn run(
+    rx: &Receiver<WorkerMsg<UtteranceId>>,
+    callbacks: Sender<WorkerMsg<UtteranceId>>,
+    events: &Sender<TtsEvent>,
+) {
     let mut tts = match Tts::new(Backends::SpeechDispatcher) {
         Ok(tts) => tts,
         Err(e) => {

@@ -1,0 +1,154 @@
+//! The system voice through the `speech-dispatcher` crate (the one `tts`
+//! is built on), for the per-language layout: the language is set on the
+//! connection and speech-dispatcher picks the module from its
+//! `LanguageDefaultModule` lines (espeak-ng for en, Open JTalk for ja).
+//! The `tts` crate cannot set a language, only a voice of the current
+//! module (DESIGN section 4). Same worker contract as `tts.rs`: commands
+//! in, events out, the callbacks only send messages back to the worker.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::Instant;
+
+use speech_dispatcher::{Connection, Mode, Notification, Priority};
+
+use super::tts::{primary, TtsCommand, TtsEvent, WorkerMsg};
+
+/// Opens a connection named for the kiosk with the notifications the
+/// worker waits on.
+fn open(name: &str) -> Result<Connection, String> {
+    let connection = Connection::open("counter-kiosk", name, "kiosk", Mode::Threaded)
+        .map_err(|e| format!("speech-dispatcher: {e:?}"))?;
+    for n in [Notification::Begin, Notification::End, Notification::Cancel] {
+        connection
+            .set_notification_on(n)
+            .map_err(|e| format!("speech-dispatcher notifications: {e:?}"))?;
+    }
+    Ok(connection)
+}
+
+/// The languages some module has a voice for. Listing a module's voices
+/// means choosing it, which would pin the speaking connection to it, so a
+/// connection of its own does the asking.
+fn languages() -> Result<Vec<String>, String> {
+    // Threaded as well: the crate turns notifications on for every
+    // connection, which libspeechd refuses in single mode.
+    let probe = Connection::open("counter-kiosk", "probe", "kiosk", Mode::Threaded)
+        .map_err(|e| format!("speech-dispatcher: {e:?}"))?;
+    let mut languages = Vec::new();
+    for module in probe.list_output_modules().unwrap_or_default() {
+        if probe.set_output_module(module).is_err() {
+            continue;
+        }
+        for voice in probe.list_synthesis_voices().unwrap_or_default() {
+            languages.push(primary(&voice.language));
+        }
+    }
+    // Dropping a connection closes it (calling close() as well frees twice).
+    drop(probe);
+    languages.sort();
+    languages.dedup();
+    Ok(languages)
+}
+
+/// libspeechd refuses text with a NUL in it (the crate would panic).
+fn speakable(text: &str) -> String {
+    text.replace('\0', " ")
+}
+
+pub(super) fn run(
+    rx: &Receiver<WorkerMsg<u64>>,
+    callbacks: Sender<WorkerMsg<u64>>,
+    events: &Sender<TtsEvent>,
+) {
+    let connection = match open("speech") {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = events.send(TtsEvent::Failed(e));
+            return;
+        }
+    };
+    let began = callbacks.clone();
+    let ended = callbacks.clone();
+    let cancelled = callbacks;
+    connection.on_begin(Some(Box::new(move |msg, _client| {
+        let _ = began.send(WorkerMsg::Began(msg as u64, Instant::now()));
+    })));
+    connection.on_end(Some(Box::new(move |msg, _client| {
+        let _ = ended.send(WorkerMsg::Ended(msg as u64, Instant::now()));
+    })));
+    connection.on_cancel(Some(Box::new(move |msg, _client| {
+        let _ = cancelled.send(WorkerMsg::Ended(msg as u64, Instant::now()));
+    })));
+    let languages = match languages() {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = events.send(TtsEvent::Failed(e));
+            return;
+        }
+    };
+    if events.send(TtsEvent::Ready { languages }).is_ok() {
+        serve(&connection, rx, events);
+    }
+}
+
+fn serve(connection: &Connection, rx: &Receiver<WorkerMsg<u64>>, events: &Sender<TtsEvent>) {
+    let mut ours: HashMap<u64, u64> = HashMap::new();
+    let mut current_lang: Option<String> = None;
+    while let Ok(msg) = rx.recv() {
+        let event = match msg {
+            WorkerMsg::Command(TtsCommand::Speak {
+                id,
+                text,
+                lang,
+                rate,
+                volume,
+            }) => {
+                if current_lang.as_deref() != Some(lang.as_str()) {
+                    if let Err(e) = connection.set_language(lang.as_str()) {
+                        let _ = events.send(TtsEvent::Refused(id, format!("set language: {e:?}")));
+                        continue;
+                    }
+                    current_lang = Some(lang);
+                }
+                // Rounded, as the tts crate does; SSIP takes integers.
+                let _ = connection.set_voice_rate(rate.round() as i32);
+                let _ = connection.set_volume(volume.round() as i32);
+                match connection.say(Priority::Important, speakable(&text)) {
+                    Some(u) => {
+                        ours.insert(u, id);
+                        continue;
+                    }
+                    None => TtsEvent::Refused(id, "speech-dispatcher refused the message".into()),
+                }
+            }
+            WorkerMsg::Quit => return,
+            WorkerMsg::Command(TtsCommand::Stop { ack }) => {
+                let _ = connection.cancel();
+                TtsEvent::StopAcked(ack)
+            }
+            WorkerMsg::Began(u, at) => match ours.get(&u) {
+                Some(id) => TtsEvent::Began(*id, at),
+                None => continue,
+            },
+            WorkerMsg::Ended(u, at) => match ours.remove(&u) {
+                Some(id) => TtsEvent::Ended(id, at),
+                None => continue,
+            },
+        };
+        if events.send(event).is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_bytes_never_reach_libspeechd() {
+        assert_eq!(speakable("a\0b"), "a b");
+        assert_eq!(speakable("はい"), "はい");
+    }
+}
