@@ -104,7 +104,7 @@ pub fn doctor(options: &Options) -> Report {
     let content = content::settle(options.config.as_deref());
     let speech = &content.config.speech;
     let sound = speech.enabled.then(sound::start);
-    let voice = (speech.enabled && speech.tts).then(voice::start);
+    let voice = (speech.enabled && speech.tts).then(|| voice::start(speech.tts_layout));
     let fonts = terminal::start_font_probe();
 
     let mut checks = content.checks.clone();

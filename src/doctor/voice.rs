@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Check;
-use crate::speech::tts::{TtsEvent, TtsWorker};
+use crate::speech::tts::{TtsEvent, TtsLayout, TtsWorker};
 
 /// A cold daemon starts in ~0.4 s here; a loaded machine takes longer. The
 /// kiosk itself waits 2 s before it counts the voice as down, and takes it
@@ -20,9 +20,10 @@ pub struct VoiceProbe {
     events: Receiver<TtsEvent>,
 }
 
-pub fn start() -> VoiceProbe {
+/// Starts the worker the kiosk would, for the config's layout.
+pub fn start(layout: TtsLayout) -> VoiceProbe {
     let (tx, events) = mpsc::channel();
-    let worker = TtsWorker::spawn(tx, Arc::new(()));
+    let worker = TtsWorker::spawn(layout, tx, Arc::new(()));
     VoiceProbe {
         _worker: worker,
         events,
