@@ -11,8 +11,8 @@ use toml::Spanned;
 use crate::diag::{Collector, Diagnostic};
 use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
-use crate::speech::tts::TtsLayout;
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
+use crate::speech::tts::TtsLayout;
 use crate::toml_tree::{self as tree, join_path};
 
 /// Where the installed kiosk looks when no `--config` is given.
