@@ -51,8 +51,19 @@ fn stop_autospawned_speechd(runtime: &Path) {
         return;
     }
     let _ = Command::new("kill").args(["-TERM", pid]).status();
+    // It can hang on SIGTERM with no audio (DESIGN section 4). A zombie
+    // (state Z: nobody reaps it in a container) counts as gone.
+    let gone = || {
+        fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+            s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
     for _ in 0..20 {
-        if !Path::new(&format!("/proc/{pid}")).exists() {
+        if gone() {
             return;
         }
         sleep(Duration::from_millis(100));
