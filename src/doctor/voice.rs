@@ -80,7 +80,7 @@ fn language_checks(flow_languages: &[String], voices: &[String]) -> Vec<Check> {
         .map(|lang| {
             let id = format!("voice_{lang}");
             if voices.iter().any(|v| v == lang) {
-                Check::pass(&id, format!("system voice: has a {lang} voice"))
+                Check::pass(&id, format!("system voice: has a voice for {lang}"))
             } else {
                 Check::fail(
                     &id,
