@@ -83,9 +83,14 @@ pub fn stage_map(flow: &Flow) -> StageMap {
 
 /// Reads and counts the files of `opts`, and orders the counts.
 pub fn summarize(opts: &Options) -> Result<Summary, ReportError> {
+    summarize_chunked(opts, read::CHUNK)
+}
+
+/// As [`summarize`], reading `chunk` bytes at a time.
+pub fn summarize_chunked(opts: &Options, chunk: usize) -> Result<Summary, ReportError> {
     let files = read::journal_files(&opts.files)?;
     let stages = opts.flow.as_ref().map(stage_map);
-    let agg = read::aggregate_files(&files, opts.threads, || {
+    let agg = read::aggregate_files_chunked(&files, opts.threads, chunk, || {
         Aggregate::new(opts.filter.clone(), stages.clone())
     })?;
     Ok(summary::summarize(

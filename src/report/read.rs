@@ -59,6 +59,18 @@ pub fn aggregate_files(
     threads: usize,
     make: impl Fn() -> Aggregate + Sync,
 ) -> Result<Aggregate, ReportError> {
+    aggregate_files_chunked(files, threads, CHUNK, make)
+}
+
+/// As [`aggregate_files`] with reads of `chunk` bytes (tests use tiny ones
+/// so that lines straddle chunks).
+pub fn aggregate_files_chunked(
+    files: &[PathBuf],
+    threads: usize,
+    chunk: usize,
+    make: impl Fn() -> Aggregate + Sync,
+) -> Result<Aggregate, ReportError> {
+    let chunk = chunk.max(1);
     let threads = threads.max(1);
     // Buffers in flight: one being filled, one queued, one per worker.
     let pool = threads + 2;
@@ -75,7 +87,7 @@ pub fn aggregate_files(
             })
             .collect();
         drop(free_tx);
-        let read = read_all(files, &full_tx, &free_rx, pool);
+        let read = read_all(files, chunk, &full_tx, &free_rx, pool);
         // Closing the queue lets the workers finish.
         drop(full_tx);
         let mut total = make();
@@ -108,6 +120,7 @@ fn work(
 
 fn read_all(
     files: &[PathBuf],
+    chunk: usize,
     full: &SyncSender<Vec<u8>>,
     free: &Receiver<Vec<u8>>,
     pool: usize,
@@ -119,25 +132,33 @@ fn read_all(
         }
         if made < pool {
             made += 1;
-            return Vec::with_capacity(CHUNK + 64 * 1024);
+            return Vec::with_capacity(chunk + 64 * 1024);
         }
         free.recv().unwrap_or_default()
     };
+    // A buffer that was not sent (its line goes on) is reused at once, so
+    // the pool never loses one.
+    let mut spare: Option<Vec<u8>> = None;
     for path in files {
         let mut file = File::open(path).map_err(|source| read_error(path, source))?;
         let mut carry: Vec<u8> = Vec::new();
         loop {
-            let mut buf = buffer();
+            let mut buf = match spare.take() {
+                Some(b) => b,
+                None => buffer(),
+            };
             buf.clear();
             buf.extend_from_slice(&carry);
             carry.clear();
             let got = (&mut file)
-                .take(CHUNK as u64)
+                .take(chunk as u64)
                 .read_to_end(&mut buf)
                 .map_err(|source| read_error(path, source))?;
             if got == 0 {
                 // End of file: the rest is the last line, torn or not.
-                if !buf.is_empty() && full.send(buf).is_err() {
+                if buf.is_empty() {
+                    spare = Some(buf);
+                } else if full.send(buf).is_err() {
                     return Err(ReportError::Worker);
                 }
                 break;
@@ -151,7 +172,10 @@ fn read_all(
                     }
                 }
                 // A line longer than a chunk: keep reading onto it.
-                None => carry = buf,
+                None => {
+                    carry.extend_from_slice(&buf);
+                    spare = Some(buf);
+                }
             }
         }
     }
