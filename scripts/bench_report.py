@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The report benchmark and its synthetic journals (scripts/bench report).
 
-  gen   FLOW OUT --sessions N [--seed S] [--files K]
+  gen   FLOW OUT --sessions N [--seed S] [--files K] [--weeks W]
         random walks through FLOW written as journal lines (DESIGN section
         5): yes/no, back, repeats, help, abandoned and restarted sessions,
         several kiosks and weeks. K > 1 writes OUT-1.jsonl ... OUT-K.jsonl.
@@ -91,7 +91,7 @@ def gen(args):
     pool = [session_body(rng, start, steps) for _ in range(min(args.sessions, 20000))]
     kiosks = ["counter-1", "counter-2", "counter-3"]
     base = datetime(2026, 1, 5, 9)
-    hours = [(base + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(0, 24 * 7 * 40)]
+    hours = [(base + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(0, 24 * 7 * args.weeks)]
     hours = [h for h in hours if 9 <= int(h[-2:]) <= 19]
     head = '{"v":1,"flow":"mfa-login","flow_hash":"3f2a9c1e","kiosk":"'
     files = args.files
@@ -301,6 +301,7 @@ def main():
     g.add_argument("--sessions", type=int, required=True)
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--files", type=int, default=1)
+    g.add_argument("--weeks", type=int, default=40)
     b = sub.add_parser("bench")
     b.add_argument("--bin", required=True)
     b.add_argument("--journal", required=True)

@@ -23,7 +23,8 @@ dl.facts dt { font-weight: bold; }
 dl.facts dd { margin: 0; }
 .note { color: #444; font-size: .9rem; }
 svg.chart { display: block; max-width: 100%; height: auto; }
-svg .lbl { font-size: 13px; } svg .num { font-size: 13px; } svg .axis { font-size: 11px; fill: #444; }
+svg .lbl { font-size: 15px; } svg .num { font-size: 15px; } svg .axis { font-size: 13px; fill: #444; }
+th { white-space: nowrap; text-align: left; } td.step { min-width: 10rem; }
 .legend span { display: inline-block; margin-right: 1rem; font-size: .9rem; }
 .legend i { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: -0.1rem; }
 .scroll { overflow-x: auto; }
@@ -150,7 +151,7 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
         ));
         for r in &ranked {
             body.push_str(&format!(
-                "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}</td></tr>",
+                "<tr><td class=\"n\">{}</td><td class=\"step\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}</td></tr>",
                 r.rank.unwrap_or(0),
                 escape(r.name()),
                 count(r.reached, k),

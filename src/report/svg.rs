@@ -35,7 +35,7 @@ pub fn escape(s: &str) -> String {
 
 /// Horizontal bars, one row each, labels on the left.
 pub fn hbars(id: &str, title: &str, bars: &[Bar], color: &str) -> String {
-    let row = 28;
+    let row = 30;
     let (w, label_w, text_w) = (640, 250, 90);
     let h = row * bars.len().max(1) + 8;
     let max = bars
@@ -61,14 +61,14 @@ pub fn hbars(id: &str, title: &str, bars: &[Bar], color: &str) -> String {
             s,
             r#"<text x="{}" y="{}" text-anchor="end" class="lbl">{}</text><rect x="{label_w}" y="{}" width="{bar_w:.1}" height="{}" fill="{color}"><title>{}: {}</title></rect><text x="{}" y="{}" class="num">{}</text>"#,
             label_w - 8,
-            y + 18,
+            y + 20,
             escape(&b.label),
             y + 4,
             row - 8,
             escape(&b.label),
             escape(&b.text),
             label_w as f64 + bar_w + 6.0,
-            y + 18,
+            y + 20,
             escape(&b.text),
         );
     }
