@@ -16,10 +16,19 @@ struct Report<'a> {
     steps: BTreeMap<&'a str, Step>,
     skipped_lines: u64,
     unknown_version_lines: u64,
+    /// Sessions that reached each stage of the labelling flow, in file
+    /// order (beyond the contract; empty when no flow matches).
+    stages: Vec<Stage<'a>>,
     flows: &'a [String],
     kiosks: &'a [String],
     first_hour: Option<&'a str>,
     last_hour: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Stage<'a> {
+    id: &'a str,
+    reached: u64,
 }
 
 #[derive(Serialize)]
@@ -83,6 +92,14 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             .collect(),
         skipped_lines: s.skipped_lines,
         unknown_version_lines: s.unknown_version_lines,
+        stages: s
+            .stages
+            .iter()
+            .map(|st| Stage {
+                id: &st.id,
+                reached: st.reached,
+            })
+            .collect(),
         flows: &s.flows,
         kiosks: &s.kiosks,
         first_hour: s.first_hour.as_deref(),
