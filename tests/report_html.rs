@@ -10,7 +10,14 @@ fn chromium_renders_the_five_charts() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let status = Command::new(env!("CARGO_BIN_EXE_kiosk"))
-        .args(["report", "tests/report/sample.jsonl", "--format", "html", "--lang", "en"])
+        .args([
+            "report",
+            "tests/report/sample.jsonl",
+            "--format",
+            "html",
+            "--lang",
+            "en",
+        ])
         .arg("--out")
         .arg(&page)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -28,7 +35,10 @@ fn chromium_renders_the_five_charts() {
             "--no-first-run",
             "--dump-dom",
         ])
-        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
         .arg(format!("file://{}", page.display()))
         .env("HOME", dir.path())
         .stdout(std::fs::File::create(&dom_file).unwrap())
@@ -48,7 +58,13 @@ fn chromium_renders_the_five_charts() {
     };
     assert!(status.success(), "chromium failed: {status}");
     let dom = std::fs::read_to_string(&dom_file).unwrap();
-    for id in ["chart-outcomes", "chart-funnel", "chart-sticking", "chart-weeks", "chart-hours"] {
+    for id in [
+        "chart-outcomes",
+        "chart-funnel",
+        "chart-sticking",
+        "chart-weeks",
+        "chart-hours",
+    ] {
         let at = dom
             .find(&format!("<svg id=\"{id}\""))
             .unwrap_or_else(|| panic!("{id} missing from the DOM"));

@@ -188,3 +188,40 @@ fn read_error(path: &Path, source: std::io::Error) -> ReportError {
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::filter::Filter;
+
+    #[test]
+    fn a_directory_stands_for_its_jsonl_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.jsonl", "a.jsonl", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub.jsonl")).unwrap();
+        let files = journal_files(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.jsonl", "b.jsonl"]);
+        let missing = dir.path().join("gone.jsonl");
+        let err = journal_files(&[missing.clone()]).unwrap_err();
+        assert!(err.to_string().contains(&missing.display().to_string()));
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let long = format!("{{\"v\":2,\"pad\":\"{}\"}}", "x".repeat(5000));
+        std::fs::write(&path, format!("{long}\n{long}\ntorn")).unwrap();
+        let agg =
+            aggregate_files_chunked(&[path], 2, 64, || Aggregate::new(Filter::default(), None))
+                .unwrap();
+        assert_eq!(agg.unknown_version_lines, 2);
+        assert_eq!(agg.skipped_lines, 1);
+    }
+}

@@ -303,3 +303,62 @@ fn rank(steps: &mut [StepRow], k: u64) {
         steps[i].rank = Some(r + 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::filter::Filter;
+
+    fn line(outcome: &str, steps: &[(&str, &str, u64, u64, u64)]) -> String {
+        let steps: Vec<String> = steps
+            .iter()
+            .map(|(id, a, ms, r, h)| {
+                format!(r#"{{"id":"{id}","answer":"{a}","ms":{ms},"repeats":{r},"help":{h}}}"#)
+            })
+            .collect();
+        format!(
+            r#"{{"v":1,"flow":"f","flow_hash":"00000000","kiosk":"k","hour":"2026-11-24T10","lang":"en","outcome":"{outcome}","end":"x","steps":[{}],"help":0,"back":0,"duration_ms":0}}"#,
+            steps.join(",")
+        )
+    }
+
+    #[test]
+    fn the_step_where_people_stop_and_ask_for_help_ranks_first() {
+        let mut agg = Aggregate::new(Filter::default(), None);
+        for i in 0..10 {
+            let hard = if i < 4 {
+                line(
+                    "abandoned",
+                    &[("easy", "yes", 1000, 0, 0), ("hard", "none", 9000, 2, 1)],
+                )
+            } else {
+                line(
+                    "done",
+                    &[
+                        ("easy", "yes", 1000, 0, 0),
+                        ("hard", "yes", 5000, 0, 0),
+                        ("end", "none", 0, 0, 0),
+                    ],
+                )
+            };
+            agg.add_line(hard.as_bytes());
+        }
+        let s = summarize(agg, None, "en", Lang::En, 5);
+        let by = |key: &str| s.steps.iter().find(|r| r.key == key).unwrap();
+        assert_eq!(by("hard").rank, Some(1));
+        assert_eq!(by("easy").rank, Some(2));
+        // Endings are never ranked; the worst step scores the most.
+        assert_eq!(by("end").rank, None);
+        let hard = by("hard");
+        assert_eq!(hard.stopped_here, 4);
+        assert!(hard.score.unwrap() > 3.9, "{:?}", hard.score);
+        assert_eq!(by("easy").score, Some(0.0 + 1000.0 / 5000.0));
+        // Fewer than k sessions reaching a step: not ranked.
+        let s = {
+            let mut agg = Aggregate::new(Filter::default(), None);
+            agg.add_line(line("done", &[("a", "yes", 1, 0, 0)]).as_bytes());
+            summarize(agg, None, "en", Lang::En, 5)
+        };
+        assert_eq!(s.steps[0].rank, None);
+    }
+}
