@@ -208,7 +208,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.jsonl", "b.jsonl"]);
         let missing = dir.path().join("gone.jsonl");
-        let err = journal_files(&[missing.clone()]).unwrap_err();
+        let err = journal_files(std::slice::from_ref(&missing)).unwrap_err();
         assert!(err.to_string().contains(&missing.display().to_string()));
     }
 
