@@ -58,6 +58,56 @@ pub struct StageMap {
     pub stages: usize,
 }
 
+/// Visits per distinct `ms`: a dense table of counts below 65.536 s (where
+/// nearly every visit falls: one array access per visit, no hashing, no
+/// probing) and a map for longer times and for a count that would overflow.
+#[derive(Debug, Clone, Default)]
+pub struct MsCounts {
+    dense: Vec<u32>,
+    sparse: FxMap<u64, u64>,
+}
+
+const DENSE: usize = 1 << 16;
+
+impl MsCounts {
+    pub fn add(&mut self, ms: u64, n: u64) {
+        if let Ok(i) = usize::try_from(ms) {
+            if i < DENSE {
+                if self.dense.is_empty() {
+                    self.dense = vec![0; DENSE];
+                }
+                if let Some(c) = self.dense.get_mut(i) {
+                    if let Some(sum) = u32::try_from(n).ok().and_then(|n| c.checked_add(n)) {
+                        *c = sum;
+                        return;
+                    }
+                }
+            }
+        }
+        *self.sparse.entry(ms).or_insert(0) += n;
+    }
+
+    pub fn merge(&mut self, other: &MsCounts) {
+        for (ms, n) in other.pairs() {
+            self.add(ms, n);
+        }
+    }
+
+    /// (ms, visits) pairs, sorted by ms (a value may appear twice).
+    pub fn pairs(&self) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(ms, n)| (ms as u64, u64::from(*n)))
+            .collect();
+        out.extend(self.sparse.iter().map(|(ms, n)| (*ms, *n)));
+        out.sort_unstable();
+        out
+    }
+}
+
 /// Counters of one step (of one flow).
 #[derive(Debug, Clone, Default)]
 pub struct StepAgg {
@@ -72,7 +122,7 @@ pub struct StepAgg {
     /// Sessions that visited the step at least once.
     pub reached: u64,
     /// Visits per distinct `ms`.
-    pub ms: FxMap<u64, u64>,
+    pub ms: MsCounts,
     last_session: u64,
 }
 
@@ -143,9 +193,12 @@ impl Aggregate {
     /// Counts every line of a chunk that ends at a line boundary (or at the
     /// end of a file).
     pub fn add_chunk(&mut self, chunk: &[u8]) {
-        for line in chunk.split(|b| *b == b'\n') {
-            self.add_line(line);
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', chunk) {
+            self.add_line(&chunk[start..nl]);
+            start = nl + 1;
         }
+        self.add_line(&chunk[start..]);
     }
 
     /// Counts one schema-1 record, if the filter lets it through. A record
@@ -220,7 +273,7 @@ impl Aggregate {
             }
             step.repeats += visit.repeats;
             step.help += visit.help;
-            *step.ms.entry(visit.ms).or_insert(0) += 1;
+            step.ms.add(visit.ms, 1);
             if step.last_session != serial {
                 step.last_session = serial;
                 step.reached += 1;
@@ -350,9 +403,7 @@ impl Aggregate {
                 s.help += step.help;
                 s.stopped_here += step.stopped_here;
                 s.reached += step.reached;
-                for (ms, n) in step.ms {
-                    *s.ms.entry(ms).or_insert(0) += n;
-                }
+                s.ms.merge(&step.ms);
             }
         }
     }
@@ -360,13 +411,12 @@ impl Aggregate {
 
 /// The exact median of a count-per-value table: the middle value, or the
 /// two middle values (whose mean is the median) for an even total.
-pub fn median(counts: &FxMap<u64, u64>) -> Option<(u64, u64)> {
-    let total: u64 = counts.values().sum();
+pub fn median(counts: &MsCounts) -> Option<(u64, u64)> {
+    let values = counts.pairs();
+    let total: u64 = values.iter().map(|(_, n)| n).sum();
     if total == 0 {
         return None;
     }
-    let mut values: Vec<(u64, u64)> = counts.iter().map(|(v, n)| (*v, *n)).collect();
-    values.sort_unstable();
     // 1-based ranks of the two middle visits (equal for an odd total).
     let lo_rank = total.div_ceil(2);
     let hi_rank = total / 2 + 1;
@@ -389,10 +439,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn table(values: &[u64]) -> FxMap<u64, u64> {
-        let mut m = FxMap::default();
+    fn table(values: &[u64]) -> MsCounts {
+        let mut m = MsCounts::default();
         for v in values {
-            *m.entry(*v).or_insert(0) += 1;
+            m.add(*v, 1);
         }
         m
     }
@@ -404,11 +454,20 @@ mod tests {
         assert_eq!(median(&table(&[1, 9, 3])), Some((3, 3)));
         assert_eq!(median(&table(&[1, 9, 3, 4])), Some((3, 4)));
         assert_eq!(median(&table(&[5, 5, 5, 8])), Some((5, 5)));
+        assert_eq!(
+            median(&table(&[70_000, 1, 90_000, 65_535])),
+            Some((65_535, 70_000))
+        );
+        // A count past u32 spills into the map and still counts.
+        let mut m = table(&[3]);
+        m.add(3, u64::from(u32::MAX));
+        m.add(100_000, 1);
+        assert_eq!(median(&m), Some((3, 3)));
     }
 
     proptest! {
         #[test]
-        fn median_from_counts_matches_the_sorted_list(mut v in proptest::collection::vec(0u64..50, 1..60)) {
+        fn median_from_counts_matches_the_sorted_list(mut v in proptest::collection::vec(prop_oneof![0u64..50, 65_530u64..65_540], 1..60)) {
             let got = median(&table(&v)).unwrap();
             v.sort_unstable();
             let n = v.len();
