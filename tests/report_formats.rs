@@ -152,7 +152,7 @@ proptest! {
     #[test]
     fn splitting_a_journal_into_files_changes_nothing(
         cuts in proptest::collection::btree_set(1usize..150, 0..5),
-        chunk in prop_oneof![Just(8 << 20), 1usize..700],
+        chunk in prop_oneof![Just(8 << 20), 1usize..8, 64usize..700],
         threads in 1usize..4,
         last_newline in any::<bool>(),
     ) {

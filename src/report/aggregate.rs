@@ -88,8 +88,21 @@ impl MsCounts {
     }
 
     pub fn merge(&mut self, other: &MsCounts) {
-        for (ms, n) in other.pairs() {
-            self.add(ms, n);
+        if !other.dense.is_empty() {
+            if self.dense.is_empty() {
+                self.dense = vec![0; DENSE];
+            }
+            for (ms, (mine, theirs)) in self.dense.iter_mut().zip(&other.dense).enumerate() {
+                if *theirs > 0 {
+                    match mine.checked_add(*theirs) {
+                        Some(sum) => *mine = sum,
+                        None => *self.sparse.entry(ms as u64).or_insert(0) += u64::from(*theirs),
+                    }
+                }
+            }
+        }
+        for (ms, n) in &other.sparse {
+            *self.sparse.entry(*ms).or_insert(0) += n;
         }
     }
 
