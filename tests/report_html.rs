@@ -33,6 +33,8 @@ fn chromium_renders_the_five_charts() {
             "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
+            // Containers often have a tiny /dev/shm.
+            "--disable-dev-shm-usage",
             "--dump-dom",
         ])
         .arg(format!(
