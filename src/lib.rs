@@ -13,6 +13,7 @@ pub mod engine;
 pub mod flow;
 pub mod input;
 pub mod journal;
+pub mod report;
 pub mod run;
 pub mod speech;
 pub mod terminal;

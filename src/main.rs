@@ -4,11 +4,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use counter_kiosk::check;
 use counter_kiosk::cli::{Cli, Mode};
 use counter_kiosk::doctor;
 use counter_kiosk::flow::{self, Flow};
 use counter_kiosk::run::{self, Exit};
+use counter_kiosk::{check, report};
 
 fn main() -> anyhow::Result<ExitCode> {
     counter_kiosk::trace::mark_process_start();
@@ -18,6 +18,14 @@ fn main() -> anyhow::Result<ExitCode> {
             Exit::Staff => ExitCode::from(run::STAFF_EXIT_STATUS),
             Exit::TerminalLost => ExitCode::from(1),
         }),
+        Mode::Report(args) => match report::run(&args, std::io::stdout().lock()) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) if e.is_broken_pipe() => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                eprintln!("kiosk report: {e}");
+                Ok(ExitCode::from(2))
+            }
+        },
         Mode::Utterances { file } => {
             let flow = match file {
                 Some(path) => flow::load_file(&path)?.into_result()?,

@@ -1,0 +1,218 @@
+//! `--format html`: one self-contained page (no network: inline CSS and
+//! SVG, no scripts, no fonts fetched) with five charts: outcomes, the stage
+//! funnel, the top sticking steps, sessions per week stacked by outcome and
+//! an hour-of-day heat strip, plus the sticking-point table. It reflows to a
+//! phone's width and prints on A4. The k rule applies as in the text.
+
+use std::io::{self, Write};
+
+use super::privacy::{breaks_down, count, percent, seconds, shown, thousands};
+use super::summary::Summary;
+use super::svg::{self, escape, Bar, Week, PALETTE};
+use super::text::fit;
+use super::words::{k_note, too_few, words};
+
+const STYLE: &str = "
+:root { color-scheme: light; }
+body { font-family: 'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', sans-serif; margin: 0 auto;
+  max-width: 52rem; padding: 1rem; color: #111; background: #fff; line-height: 1.5; }
+h1 { font-size: 1.6rem; margin: 0 0 .5rem; }
+h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; border-bottom: 2px solid #1b6ca8; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: 0; }
+dl.facts dt { font-weight: bold; }
+dl.facts dd { margin: 0; }
+.note { color: #444; font-size: .9rem; }
+svg.chart { display: block; max-width: 100%; height: auto; }
+svg .lbl { font-size: 15px; } svg .num { font-size: 15px; } svg .axis { font-size: 13px; fill: #444; }
+th { white-space: nowrap; text-align: left; } td.step { min-width: 10rem; }
+.legend span { display: inline-block; margin-right: 1rem; font-size: .9rem; }
+.legend i { display: inline-block; width: .9rem; height: .9rem; margin-right: .3rem; vertical-align: -0.1rem; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { padding: .25rem .4rem; border-bottom: 1px solid #ddd; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+section { break-inside: avoid; page-break-inside: avoid; }
+@media (max-width: 30rem) { body { padding: .5rem; } h1 { font-size: 1.3rem; } }
+@page { size: A4; margin: 15mm; }
+@media print { body { max-width: none; padding: 0; } h2 { break-after: avoid; } }
+";
+
+pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
+    let w = words(s.lang);
+    let k = s.k;
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n");
+    h.push_str(&format!(
+        "<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body>\n",
+        s.lang.code(),
+        escape(w.title)
+    ));
+    h.push_str(&format!(
+        "<h1>{}</h1>\n<dl class=\"facts\">",
+        escape(w.title)
+    ));
+    let mut fact = |name: &str, value: &str| {
+        h.push_str(&format!(
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(name),
+            escape(value)
+        ));
+    };
+    fact(w.sessions, &count(s.sessions, k));
+    if let (Some(first), Some(last)) = (&s.first_hour, &s.last_hour) {
+        fact(w.period, &format!("{first} – {last}"));
+    }
+    if !s.flows.is_empty() {
+        fact(w.flows, &s.flows.join(", "));
+        fact(w.kiosks, &s.kiosks.join(", "));
+    }
+    if s.skipped_lines > 0 || s.unknown_version_lines > 0 {
+        fact(w.skipped, &thousands(s.skipped_lines));
+        fact(w.unknown, &thousands(s.unknown_version_lines));
+    }
+    h.push_str(&format!(
+        "</dl>\n<p class=\"note\">{}</p>\n",
+        escape(&k_note(s.lang, k))
+    ));
+    if !breaks_down(s.sessions, k) {
+        h.push_str(&format!("<p>{}</p>\n", escape(&too_few(s.lang, k))));
+        h.push_str("</body></html>\n");
+        return out.write_all(h.as_bytes());
+    }
+
+    // Outcomes.
+    let bars: Vec<Bar> = s
+        .outcomes
+        .iter()
+        .map(|o| Bar {
+            label: fit(&o.label, 30),
+            value: o.count,
+            shown: shown(o.count, k),
+            text: format!("{} {}", count(o.count, k), percent(o.count, s.sessions, k)),
+        })
+        .collect();
+    section(
+        &mut h,
+        w.outcomes,
+        &svg::hbars("chart-outcomes", w.outcomes, &bars, "#1b6ca8"),
+    );
+
+    // Stage funnel.
+    if !s.stages.is_empty() && s.stage_flow_sessions > 0 {
+        let bars: Vec<Bar> = s
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, st)| Bar {
+                label: fit(&format!("{} {}", i + 1, st.label), 30),
+                value: st.reached,
+                shown: shown(st.reached, k),
+                text: format!(
+                    "{} {}",
+                    count(st.reached, k),
+                    percent(st.reached, s.stage_flow_sessions, k)
+                ),
+            })
+            .collect();
+        section(
+            &mut h,
+            w.funnel,
+            &svg::hbars("chart-funnel", w.funnel, &bars, "#2f9e44"),
+        );
+    }
+
+    // Sticking points: chart of scores, then the table.
+    let mut ranked: Vec<_> = s.steps.iter().filter(|r| r.rank.is_some()).collect();
+    ranked.sort_by_key(|r| r.rank);
+    ranked.truncate(10);
+    let bars: Vec<Bar> = ranked
+        .iter()
+        .map(|r| {
+            let score = r.score.unwrap_or(0.0);
+            Bar {
+                label: fit(r.name(), 30),
+                // Scores are 0 to 5; bars compare them in thousandths.
+                value: (score * 1000.0).round() as u64,
+                shown: true,
+                text: format!("{score:.2}"),
+            }
+        })
+        .collect();
+    let mut body = if bars.is_empty() {
+        format!("<p>{}</p>", escape(w.none_ranked))
+    } else {
+        svg::hbars("chart-sticking", w.sticking, &bars, "#c92a2a")
+    };
+    if !ranked.is_empty() {
+        body.push_str(&format!(
+            "<div class=\"scroll\"><table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            escape(w.step), escape(w.reached), escape(w.stopped), escape(w.no),
+            escape(w.repeats), escape(w.help), escape(w.median), escape(w.score)
+        ));
+        for r in &ranked {
+            body.push_str(&format!(
+                "<tr><td class=\"n\">{}</td><td class=\"step\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}</td></tr>",
+                r.rank.unwrap_or(0),
+                escape(r.name()),
+                count(r.reached, k),
+                count(r.stopped_here, k),
+                count(r.no, k),
+                count(r.repeats, k),
+                count(r.help, k),
+                r.median_ms().map(seconds).unwrap_or_default(),
+                r.score.unwrap_or(0.0),
+            ));
+        }
+        body.push_str("</table></div>");
+    }
+    section(&mut h, w.sticking, &body);
+
+    // Sessions per week, stacked by outcome.
+    let weeks: Vec<Week> = s
+        .weeks
+        .iter()
+        .map(|wk| Week {
+            label: wk.monday.format("%m/%d").to_string(),
+            total: wk.sessions,
+            shown: shown(wk.sessions, k),
+            parts: breaks_down(wk.sessions, k).then(|| wk.outcomes.clone()),
+            text: format!("{} {}", w.week_of, count(wk.sessions, k)),
+        })
+        .collect();
+    let mut legend = String::from("<p class=\"legend\">");
+    for (i, o) in s.outcomes.iter().enumerate() {
+        legend.push_str(&format!(
+            "<span><i style=\"background:{}\"></i>{}</span>",
+            PALETTE[i % PALETTE.len()],
+            escape(&o.label)
+        ));
+    }
+    legend.push_str("</p>");
+    section(
+        &mut h,
+        w.weeks,
+        &format!("{}{legend}", svg::weeks("chart-weeks", w.weeks, &weeks)),
+    );
+
+    // Hour of day.
+    let hours: Vec<(u64, bool, String)> = s
+        .hour_of_day
+        .iter()
+        .map(|n| (*n, shown(*n, k), count(*n, k)))
+        .collect();
+    section(
+        &mut h,
+        w.hours,
+        &svg::heat_strip("chart-hours", w.hours, &hours),
+    );
+
+    h.push_str("</body></html>\n");
+    out.write_all(h.as_bytes())
+}
+
+fn section(h: &mut String, title: &str, body: &str) {
+    h.push_str(&format!(
+        "<section><h2>{}</h2>{body}</section>\n",
+        escape(title)
+    ));
+}

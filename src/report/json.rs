@@ -1,0 +1,110 @@
+//! `--format json`: the exact counts of DESIGN section 6, for the owner's
+//! own tools. No k rule here. Keys are sorted, so the same journal always
+//! gives the same bytes.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::summary::Summary;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    sessions: u64,
+    outcomes: BTreeMap<&'a str, u64>,
+    steps: BTreeMap<&'a str, Step>,
+    skipped_lines: u64,
+    unknown_version_lines: u64,
+    /// Sessions that reached each stage of the labelling flow, in file
+    /// order (beyond the contract; empty when no flow matches).
+    stages: Vec<Stage<'a>>,
+    flows: &'a [String],
+    kiosks: &'a [String],
+    first_hour: Option<&'a str>,
+    last_hour: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Stage<'a> {
+    id: &'a str,
+    reached: u64,
+}
+
+#[derive(Serialize)]
+struct Step {
+    visits: u64,
+    yes: u64,
+    no: u64,
+    next: u64,
+    repeats: u64,
+    help: u64,
+    back: u64,
+    stopped_here: u64,
+    median_ms: Option<Median>,
+    /// Sessions that visited the step at least once (beyond the contract).
+    reached: u64,
+}
+
+/// A whole number of ms, or a half for the mean of two middle values.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Median {
+    Whole(u64),
+    Half(f64),
+}
+
+pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
+    let report = Report {
+        sessions: s.sessions,
+        outcomes: s
+            .outcomes
+            .iter()
+            .map(|o| (o.id.as_str(), o.count))
+            .collect(),
+        steps: s
+            .steps
+            .iter()
+            .map(|r| {
+                let median = r.median.map(|(a, b)| {
+                    let sum = u128::from(a) + u128::from(b);
+                    match u64::try_from(sum / 2) {
+                        Ok(whole) if sum % 2 == 0 => Median::Whole(whole),
+                        _ => Median::Half(sum as f64 / 2.0),
+                    }
+                });
+                (
+                    r.key.as_str(),
+                    Step {
+                        visits: r.visits,
+                        yes: r.yes,
+                        no: r.no,
+                        next: r.next,
+                        repeats: r.repeats,
+                        help: r.help,
+                        back: r.back,
+                        stopped_here: r.stopped_here,
+                        median_ms: median,
+                        reached: r.reached,
+                    },
+                )
+            })
+            .collect(),
+        skipped_lines: s.skipped_lines,
+        unknown_version_lines: s.unknown_version_lines,
+        stages: s
+            .stages
+            .iter()
+            .map(|st| Stage {
+                id: &st.id,
+                reached: st.reached,
+            })
+            .collect(),
+        flows: &s.flows,
+        kiosks: &s.kiosks,
+        first_hour: s.first_hour.as_deref(),
+        last_hour: s.last_hour.as_deref(),
+    };
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    out.write_all(b"\n")
+}

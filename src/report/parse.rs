@@ -1,0 +1,406 @@
+//! One journal line to a borrowed record. The journal writer always emits
+//! the same field order (DESIGN section 5), so a hand-checked scanner reads
+//! that canonical form without allocating a string; any line it does not
+//! recognise (escapes, other spacing, another field order, a torn tail) goes
+//! through `serde_json`, which decides whether it is a record, a record of
+//! another schema version, or corrupt.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::journal::{Answer, SCHEMA_VERSION};
+
+/// The fields of a step visit the report needs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StepVisit<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    pub answer: Answer,
+    pub ms: u64,
+    pub repeats: u64,
+    pub help: u64,
+}
+
+/// A schema-1 record as the report reads it. Every field of the schema must
+/// be present (a line missing one is corrupt); the ones the report does not
+/// count are checked and dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Rec<'a> {
+    #[serde(borrow)]
+    pub flow: Cow<'a, str>,
+    #[serde(borrow)]
+    pub kiosk: Cow<'a, str>,
+    #[serde(borrow)]
+    pub hour: Cow<'a, str>,
+    #[serde(borrow)]
+    pub lang: Cow<'a, str>,
+    #[serde(borrow)]
+    pub outcome: Cow<'a, str>,
+    #[serde(borrow)]
+    pub steps: Vec<StepVisit<'a>>,
+}
+
+/// What one line holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// Empty or only whitespace: not a record, not counted.
+    Blank,
+    Record(Rec<'a>),
+    /// Well-formed JSON with another `v`.
+    UnknownVersion,
+    /// Torn, corrupt, or missing a field.
+    Corrupt,
+}
+
+/// The full schema-1 shape for the fallback path, so that a record missing
+/// `flow_hash` or `duration_ms` counts as corrupt on both paths.
+#[derive(Deserialize)]
+struct Full<'a> {
+    v: u64,
+    #[serde(borrow)]
+    flow: Cow<'a, str>,
+    #[serde(borrow, rename = "flow_hash")]
+    _flow_hash: Cow<'a, str>,
+    #[serde(borrow)]
+    kiosk: Cow<'a, str>,
+    #[serde(borrow)]
+    hour: Cow<'a, str>,
+    #[serde(borrow)]
+    lang: Cow<'a, str>,
+    #[serde(borrow)]
+    outcome: Cow<'a, str>,
+    #[serde(borrow, rename = "end")]
+    _end: Cow<'a, str>,
+    #[serde(borrow)]
+    steps: Vec<StepVisit<'a>>,
+    #[serde(rename = "help")]
+    _help: u64,
+    #[serde(rename = "back")]
+    _back: u64,
+    #[serde(rename = "duration_ms")]
+    _duration_ms: u64,
+}
+
+#[derive(Deserialize)]
+struct VersionOnly {
+    v: u64,
+}
+
+/// Reads one line (without its `\n`).
+pub fn parse_line(line: &[u8]) -> Line<'_> {
+    let line = trim(line);
+    if line.is_empty() {
+        return Line::Blank;
+    }
+    if let Some(rec) = fast(line) {
+        return Line::Record(rec);
+    }
+    slow(line)
+}
+
+fn trim(mut line: &[u8]) -> &[u8] {
+    while let [rest @ .., last] = line {
+        if last.is_ascii_whitespace() {
+            line = rest;
+        } else {
+            break;
+        }
+    }
+    while let [first, rest @ ..] = line {
+        if first.is_ascii_whitespace() {
+            line = rest;
+        } else {
+            break;
+        }
+    }
+    line
+}
+
+fn slow(line: &[u8]) -> Line<'_> {
+    match serde_json::from_slice::<Full<'_>>(line) {
+        Ok(full) if full.v == u64::from(SCHEMA_VERSION) => Line::Record(Rec {
+            flow: full.flow,
+            kiosk: full.kiosk,
+            hour: full.hour,
+            lang: full.lang,
+            outcome: full.outcome,
+            steps: full.steps,
+        }),
+        Ok(_) => Line::UnknownVersion,
+        Err(_) => match serde_json::from_slice::<VersionOnly>(line) {
+            Ok(v) if v.v != u64::from(SCHEMA_VERSION) => Line::UnknownVersion,
+            _ => Line::Corrupt,
+        },
+    }
+}
+
+/// The canonical layout the journal writer emits, checked byte by byte.
+fn fast(line: &[u8]) -> Option<Rec<'_>> {
+    // Control characters are never valid inside JSON strings; checking the
+    // whole line at once (a loop the compiler vectorises) lets `string` look
+    // only for quotes and backslashes.
+    if line.iter().fold(false, |any, b| any | (*b < 0x20)) {
+        return None;
+    }
+    let s = std::str::from_utf8(line).ok()?;
+    let mut c = Cursor { s, i: 0 };
+    c.lit("{\"v\":1,\"flow\":")?;
+    let flow = c.string()?;
+    c.lit(",\"flow_hash\":")?;
+    c.string()?;
+    c.lit(",\"kiosk\":")?;
+    let kiosk = c.string()?;
+    c.lit(",\"hour\":")?;
+    let hour = c.string()?;
+    c.lit(",\"lang\":")?;
+    let lang = c.string()?;
+    c.lit(",\"outcome\":")?;
+    let outcome = c.string()?;
+    c.lit(",\"end\":")?;
+    c.string()?;
+    c.lit(",\"steps\":[")?;
+    let mut steps = Vec::with_capacity(8);
+    if !c.eat(b']') {
+        loop {
+            c.lit("{\"id\":")?;
+            let id = c.string()?;
+            c.lit(",\"answer\":")?;
+            let answer = match c.string()? {
+                "yes" => Answer::Yes,
+                "no" => Answer::No,
+                "next" => Answer::Next,
+                "back" => Answer::Back,
+                "none" => Answer::None,
+                _ => return None,
+            };
+            c.lit(",\"ms\":")?;
+            let ms = c.uint()?;
+            c.lit(",\"repeats\":")?;
+            let repeats = c.uint()?;
+            c.lit(",\"help\":")?;
+            let help = c.uint()?;
+            c.lit("}")?;
+            steps.push(StepVisit {
+                id: Cow::Borrowed(id),
+                answer,
+                ms,
+                repeats,
+                help,
+            });
+            if c.eat(b']') {
+                break;
+            }
+            c.lit(",")?;
+        }
+    }
+    c.lit(",\"help\":")?;
+    c.uint()?;
+    c.lit(",\"back\":")?;
+    c.uint()?;
+    c.lit(",\"duration_ms\":")?;
+    c.uint()?;
+    c.lit("}")?;
+    if c.i != s.len() {
+        return None;
+    }
+    Some(Rec {
+        flow: Cow::Borrowed(flow),
+        kiosk: Cow::Borrowed(kiosk),
+        hour: Cow::Borrowed(hour),
+        lang: Cow::Borrowed(lang),
+        outcome: Cow::Borrowed(outcome),
+        steps,
+    })
+}
+
+struct Cursor<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    // Inlined so that each literal's length is a constant and the compare
+    // becomes a few word loads instead of a call to memcmp.
+    #[inline(always)]
+    fn lit(&mut self, lit: &str) -> Option<()> {
+        let end = self.i + lit.len();
+        if self.s.as_bytes().get(self.i..end)? == lit.as_bytes() {
+            self.i = end;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    fn eat(&mut self, b: u8) -> bool {
+        if self.s.as_bytes().get(self.i) == Some(&b) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A string with no escapes (control characters were ruled out for
+    /// the whole line); anything else is left to serde.
+    #[inline(always)]
+    fn string(&mut self) -> Option<&'a str> {
+        let bytes = self.s.as_bytes();
+        if bytes.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        let start = self.i + 1;
+        let rest = bytes.get(start..)?;
+        let j = start + memchr::memchr2(b'"', b'\\', rest)?;
+        if bytes[j] != b'"' {
+            return None;
+        }
+        self.i = j + 1;
+        // Both ends sit on ASCII quotes, so this is a char boundary.
+        self.s.get(start..j)
+    }
+
+    /// A JSON unsigned integer in canonical form (no sign, no leading zero,
+    /// no fraction or exponent), within u64.
+    #[inline(always)]
+    fn uint(&mut self) -> Option<u64> {
+        let bytes = self.s.as_bytes();
+        let start = self.i;
+        let mut n: u64 = 0;
+        while let Some(b) = bytes.get(self.i).filter(|b| b.is_ascii_digit()) {
+            n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+            self.i += 1;
+        }
+        let len = self.i - start;
+        if len == 0 || (len > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        // A fraction or exponent right after: not this path's business.
+        if matches!(bytes.get(self.i), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        Some(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Record, StepRecord};
+    use proptest::prelude::*;
+
+    const LINE: &str = r#"{"v":1,"flow":"mfa-login","flow_hash":"3f2a9c1e","kiosk":"counter-1","hour":"2026-11-24T14","lang":"ja","outcome":"referred","end":"call_support","steps":[{"id":"welcome","answer":"yes","ms":4200,"repeats":0,"help":0},{"id":"call_support","answer":"none","ms":0,"repeats":0,"help":0}],"help":0,"back":0,"duration_ms":4200}"#;
+
+    #[test]
+    fn the_canonical_line_takes_the_fast_path() {
+        let rec = fast(LINE.as_bytes()).unwrap();
+        assert_eq!(rec.flow, "mfa-login");
+        assert_eq!(rec.steps.len(), 2);
+        assert_eq!(rec.steps[0].ms, 4200);
+        assert_eq!(Line::Record(rec), slow(LINE.as_bytes()));
+    }
+
+    #[test]
+    fn other_spacing_and_escapes_take_the_slow_path() {
+        let spaced = LINE.replace(",\"kiosk\"", ", \"kiosk\"");
+        assert!(fast(spaced.as_bytes()).is_none());
+        assert!(matches!(parse_line(spaced.as_bytes()), Line::Record(_)));
+        let escaped = LINE.replace("counter-1", "counter\\u002d1");
+        match parse_line(escaped.as_bytes()) {
+            Line::Record(r) => assert_eq!(r.kiosk, "counter-1"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn torn_missing_and_other_versions_are_told_apart() {
+        assert_eq!(parse_line(&LINE.as_bytes()[..100]), Line::Corrupt);
+        assert_eq!(parse_line(b"   \r"), Line::Blank);
+        assert_eq!(
+            parse_line(br#"{"v":2,"anything":[1,2]}"#),
+            Line::UnknownVersion
+        );
+        assert_eq!(parse_line(br#"{"v":2,"anything":[1,2"#), Line::Corrupt);
+        let no_hash = LINE.replace(r#""flow_hash":"3f2a9c1e","#, "");
+        assert_eq!(parse_line(no_hash.as_bytes()), Line::Corrupt);
+        let bad_answer = LINE.replace(r#""answer":"yes""#, r#""answer":"maybe""#);
+        assert_eq!(parse_line(bad_answer.as_bytes()), Line::Corrupt);
+        let float = LINE.replace(r#""ms":4200"#, r#""ms":4200.5"#);
+        assert_eq!(parse_line(float.as_bytes()), Line::Corrupt);
+        assert_eq!(parse_line(b"\xff\xfe"), Line::Corrupt);
+    }
+
+    fn arb_record() -> impl Strategy<Value = Record> {
+        let text = prop_oneof![
+            "[a-z0-9_-]{0,12}",
+            "[\\PC]{0,6}",
+            Just("q\"uote\\back".to_string())
+        ];
+        let step = (text.clone(), 0..5usize, any::<u64>(), 0..4u32, 0..3u32).prop_map(
+            |(id, a, ms, repeats, help)| StepRecord {
+                id,
+                answer: [
+                    Answer::Yes,
+                    Answer::No,
+                    Answer::Next,
+                    Answer::Back,
+                    Answer::None,
+                ][a],
+                ms,
+                repeats,
+                help,
+            },
+        );
+        (
+            text.clone(),
+            text.clone(),
+            text,
+            proptest::collection::vec(step, 0..6),
+            any::<u64>(),
+        )
+            .prop_map(|(flow, kiosk, outcome, steps, duration_ms)| Record {
+                v: 1,
+                flow,
+                flow_hash: "0011aabb".into(),
+                kiosk,
+                hour: "2026-11-24T14".into(),
+                lang: "ja".into(),
+                outcome,
+                end: steps.last().map(|s| s.id.clone()).unwrap_or_default(),
+                steps,
+                help: 1,
+                back: 0,
+                duration_ms,
+            })
+    }
+
+    proptest! {
+        /// The fast path and serde agree on every line the writer can
+        /// produce, and every prefix of such a line is blank or corrupt.
+        #[test]
+        fn fast_and_slow_paths_agree(r in arb_record(), cut in 0usize..400) {
+            let line = r.to_line();
+            let got = parse_line(line.as_bytes());
+            prop_assert_eq!(&got, &slow(line.as_bytes()));
+            match got {
+                Line::Record(rec) => {
+                    prop_assert_eq!(rec.flow.as_ref(), r.flow.as_str());
+                    prop_assert_eq!(rec.steps.len(), r.steps.len());
+                    for (a, b) in rec.steps.iter().zip(&r.steps) {
+                        prop_assert_eq!(a.id.as_ref(), b.id.as_str());
+                        prop_assert_eq!(a.ms, b.ms);
+                        prop_assert_eq!(a.answer, b.answer);
+                    }
+                }
+                other => prop_assert!(false, "{:?}", other),
+            }
+            let cut = cut.min(line.len().saturating_sub(1));
+            let mut end = cut;
+            while !line.is_char_boundary(end) { end -= 1; }
+            let torn = parse_line(&line.as_bytes()[..end]);
+            prop_assert!(matches!(torn, Line::Blank | Line::Corrupt), "{:?}", torn);
+        }
+    }
+}
