@@ -6,13 +6,12 @@
 //! module (DESIGN section 4). Same worker contract as `tts.rs`: commands
 //! in, events out, the callbacks only send messages back to the worker.
 
-use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Instant;
 
 use speech_dispatcher::{Connection, Mode, Notification, Priority};
 
-use super::tts::{primary, TtsCommand, TtsEvent, WorkerMsg};
+use super::tts::{self, primary, TtsCommand, TtsEvent, WorkerMsg};
 
 /// Opens a connection named for the kiosk with the notifications the
 /// worker waits on.
@@ -93,53 +92,37 @@ pub(super) fn run(
 }
 
 fn serve(connection: &Connection, rx: &Receiver<WorkerMsg<u64>>, events: &Sender<TtsEvent>) {
-    let mut ours: HashMap<u64, u64> = HashMap::new();
     let mut current_lang: Option<String> = None;
-    while let Ok(msg) = rx.recv() {
-        let event = match msg {
-            WorkerMsg::Command(TtsCommand::Speak {
-                id,
-                text,
-                lang,
-                rate,
-                volume,
-            }) => {
-                if current_lang.as_deref() != Some(lang.as_str()) {
-                    if let Err(e) = connection.set_language(lang.as_str()) {
-                        let _ = events.send(TtsEvent::Refused(id, format!("set language: {e:?}")));
-                        continue;
-                    }
-                    current_lang = Some(lang);
-                }
-                // Rounded, as the tts crate does; SSIP takes integers.
-                let _ = connection.set_voice_rate(rate.round() as i32);
-                let _ = connection.set_volume(volume.round() as i32);
-                match connection.say(Priority::Important, speakable(&text)) {
-                    Some(u) => {
-                        ours.insert(u, id);
-                        continue;
-                    }
-                    None => TtsEvent::Refused(id, "speech-dispatcher refused the message".into()),
-                }
+    tts::serve(rx, events, |command| match command {
+        TtsCommand::Speak {
+            id,
+            text,
+            lang,
+            rate,
+            volume,
+        } => {
+            if current_lang.as_deref() != Some(lang.as_str()) {
+                connection
+                    .set_language(lang.as_str())
+                    .map_err(|e| TtsEvent::Refused(id, format!("set language: {e:?}")))?;
+                current_lang = Some(lang);
             }
-            WorkerMsg::Quit => return,
-            WorkerMsg::Command(TtsCommand::Stop { ack }) => {
-                let _ = connection.cancel();
-                TtsEvent::StopAcked(ack)
+            // Rounded, as the tts crate does; SSIP takes integers.
+            let _ = connection.set_voice_rate(rate.round() as i32);
+            let _ = connection.set_volume(volume.round() as i32);
+            match connection.say(Priority::Important, speakable(&text)) {
+                Some(u) => Ok((u, id)),
+                None => Err(TtsEvent::Refused(
+                    id,
+                    "speech-dispatcher refused the message".into(),
+                )),
             }
-            WorkerMsg::Began(u, at) => match ours.get(&u) {
-                Some(id) => TtsEvent::Began(*id, at),
-                None => continue,
-            },
-            WorkerMsg::Ended(u, at) => match ours.remove(&u) {
-                Some(id) => TtsEvent::Ended(id, at),
-                None => continue,
-            },
-        };
-        if events.send(event).is_err() {
-            return;
         }
-    }
+        TtsCommand::Stop { ack } => {
+            let _ = connection.cancel();
+            Err(TtsEvent::StopAcked(ack))
+        }
+    });
 }
 
 #[cfg(test)]

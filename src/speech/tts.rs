@@ -7,6 +7,7 @@
 //! a message back to the worker, never call into `Tts`.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::Instant;
@@ -202,47 +203,61 @@ fn run(
     if events.send(TtsEvent::Ready { languages }).is_err() {
         return;
     }
-    let mut ours: HashMap<UtteranceId, u64> = HashMap::new();
     let mut current_voice: Option<String> = None;
+    serve(rx, events, |command| match command {
+        TtsCommand::Speak {
+            id,
+            text,
+            lang,
+            rate,
+            volume,
+        } => {
+            let Some(voice) = voices
+                .iter()
+                .find(|v| primary(v.language().as_ref()) == lang)
+            else {
+                return Err(TtsEvent::Refused(id, format!("no voice for {lang}")));
+            };
+            if current_voice.as_deref() != Some(voice.id().as_str()) {
+                tts.set_voice(voice)
+                    .map_err(|e| TtsEvent::Refused(id, format!("set voice: {e}")))?;
+                current_voice = Some(voice.id());
+            }
+            let _ = tts.set_rate(rate);
+            let _ = tts.set_volume(volume);
+            match tts.speak(text, false) {
+                Ok(Some(u)) => Ok((u, id)),
+                Ok(None) => Err(TtsEvent::Refused(id, "no utterance id".into())),
+                Err(e) => Err(TtsEvent::Refused(id, e.to_string())),
+            }
+        }
+        TtsCommand::Stop { ack } => {
+            let _ = tts.stop();
+            Err(TtsEvent::StopAcked(ack))
+        }
+    });
+}
+
+/// A worker's loop, the same for every backend: `carry_out` does one
+/// command and gives back the utterance it started (its backend id and
+/// ours), or else the event to report at once (a refusal, a stop's ack);
+/// begin and end callbacks of our utterances become events with our ids.
+pub(super) fn serve<U: Hash + Eq>(
+    rx: &Receiver<WorkerMsg<U>>,
+    events: &Sender<TtsEvent>,
+    mut carry_out: impl FnMut(TtsCommand) -> Result<(U, u64), TtsEvent>,
+) {
+    let mut ours: HashMap<U, u64> = HashMap::new();
     while let Ok(msg) = rx.recv() {
         let event = match msg {
-            WorkerMsg::Command(TtsCommand::Speak {
-                id,
-                text,
-                lang,
-                rate,
-                volume,
-            }) => {
-                let voice = voices
-                    .iter()
-                    .find(|v| primary(v.language().as_ref()) == lang);
-                let Some(voice) = voice else {
-                    let _ = events.send(TtsEvent::Refused(id, format!("no voice for {lang}")));
+            WorkerMsg::Command(command) => match carry_out(command) {
+                Ok((u, id)) => {
+                    ours.insert(u, id);
                     continue;
-                };
-                if current_voice.as_deref() != Some(voice.id().as_str()) {
-                    if let Err(e) = tts.set_voice(voice) {
-                        let _ = events.send(TtsEvent::Refused(id, format!("set voice: {e}")));
-                        continue;
-                    }
-                    current_voice = Some(voice.id());
                 }
-                let _ = tts.set_rate(rate);
-                let _ = tts.set_volume(volume);
-                match tts.speak(text, false) {
-                    Ok(Some(u)) => {
-                        ours.insert(u, id);
-                        continue;
-                    }
-                    Ok(None) => TtsEvent::Refused(id, "no utterance id".into()),
-                    Err(e) => TtsEvent::Refused(id, e.to_string()),
-                }
-            }
+                Err(event) => event,
+            },
             WorkerMsg::Quit => return,
-            WorkerMsg::Command(TtsCommand::Stop { ack }) => {
-                let _ = tts.stop();
-                TtsEvent::StopAcked(ack)
-            }
             WorkerMsg::Began(u, at) => match ours.get(&u) {
                 Some(id) => TtsEvent::Began(*id, at),
                 None => continue,
