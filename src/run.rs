@@ -3,14 +3,13 @@
 //! thread; it sleeps until an event or the engine's next deadline, never
 //! polls, and never waits on speech or disk.
 
-use std::fs::{File, OpenOptions};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Timelike};
-use crossterm::event::Event as TermEvent;
 use ratatui::layout::Rect;
 
 use crate::cli::RunArgs;
@@ -19,8 +18,9 @@ use crate::engine::{Effect, Input, Now, Overlay, Session};
 use crate::flow::{self, Flow, LangIx};
 use crate::input::{ExitSequence, KeyMap};
 use crate::journal::{JournalStatus, JournalWriter, LocalHour};
+use crate::log::{self, log};
 use crate::speech::{clips, Speech, SpeechStatus};
-use crate::terminal::{self, key_name, TerminalGuard};
+use crate::terminal::{self, TermInput, TerminalGuard};
 use crate::trace::Trace;
 use crate::ui::{self, Mark, Scene};
 
@@ -41,6 +41,8 @@ pub enum Exit {
 /// Everything that reaches the UI thread, from any thread.
 enum Event {
     Key(String),
+    /// A bracketed paste: it does nothing (a paste is not key presses).
+    Paste,
     Resize,
     Terminate,
     Journal(JournalStatus),
@@ -62,10 +64,27 @@ struct Setup {
 }
 
 pub fn run(args: &RunArgs) -> anyhow::Result<Exit> {
+    // Said to the caller, before standard error becomes the log.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        anyhow::bail!("kiosk run needs a terminal: standard input and output must be one");
+    }
     let mut setup = settle(args)?;
-    if open_log(&setup.journal_dir).is_err() {
+    let log_dirs = [
+        Some(setup.journal_dir.clone()),
+        setup.journal_dir.parent().map(PathBuf::from),
+    ];
+    if log::start(log_dirs.into_iter().flatten().collect()) == log::Started::NoFile {
         setup.marks.push(Mark::NoLog);
     }
+    let result = run_logged(args, setup);
+    if let Err(e) = &result {
+        log(&format!("kiosk run: {e:#}"));
+    }
+    log::stop(Duration::from_secs(1));
+    result
+}
+
+fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     log("kiosk starting");
     for note in &setup.notes {
         log(note);
@@ -186,6 +205,7 @@ impl Kiosk {
             };
             let exit = match event {
                 Ok(Event::Key(name)) => self.on_key(&name),
+                Ok(Event::Paste) => None,
                 Ok(Event::Resize) => {
                     self.dirty = true;
                     None
@@ -460,66 +480,68 @@ pub fn default_journal_dir() -> PathBuf {
     home.join(".local/state/counter-kiosk")
 }
 
-/// Points stderr at `kiosk.log` in the journal directory (or beside it), so
-/// nothing (ALSA included) ever writes over the fullscreen screen.
-fn open_log(journal_dir: &Path) -> std::io::Result<()> {
-    let candidates = [
-        Some(journal_dir.to_path_buf()),
-        journal_dir.parent().map(Path::to_path_buf),
-    ];
-    for dir in candidates.into_iter().flatten() {
-        if std::fs::create_dir_all(&dir).is_err() {
-            continue;
-        }
-        let opened = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("kiosk.log"));
-        if let Ok(file) = opened {
-            return rustix::stdio::dup2_stderr(&file).map_err(std::io::Error::from);
-        }
-    }
-    // Nowhere to log: still keep stderr off the screen.
-    let null = File::options().write(true).open("/dev/null")?;
-    rustix::stdio::dup2_stderr(&null).map_err(std::io::Error::from)?;
-    Err(std::io::Error::other("no writable place for kiosk.log"))
-}
-
-fn log(message: &str) {
-    let stamp = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
-    eprintln!("{stamp} {message}");
-}
-
 fn spawn_key_thread(tx: Sender<Event>, trace: Trace) {
-    thread::spawn(move || loop {
-        let event = match crossterm::event::read() {
-            Ok(TermEvent::Key(key)) => match key_name(&key) {
-                Some(name) => {
+    let spawned = thread::Builder::new().name("keys".into()).spawn(move || {
+        terminal::read_keys(|input| {
+            let event = match input {
+                TermInput::Key(name) => {
                     trace.key(&name);
                     Event::Key(name)
                 }
-                None => continue,
-            },
-            Ok(TermEvent::Resize(..)) => Event::Resize,
-            Ok(_) => continue,
-            Err(_) => Event::InputClosed,
-        };
-        let closed = matches!(event, Event::InputClosed);
-        if tx.send(event).is_err() || closed {
-            return;
-        }
+                TermInput::Paste { bytes } => {
+                    trace.paste(bytes);
+                    Event::Paste
+                }
+                TermInput::Closed => Event::InputClosed,
+            };
+            tx.send(event).is_ok()
+        });
     });
+    if let Err(e) = spawned {
+        log(&format!("cannot start the key reader: {e}"));
+    }
 }
 
+/// Signals that stop the kiosk as SIGTERM does: the session under way is
+/// written as abandoned and the terminal restored. SIGWINCH redraws (the
+/// key reader is not crossterm's, which used to report resizes).
+const STOP_SIGNALS: [i32; 6] = [
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGQUIT,
+    signal_hook::consts::SIGUSR1,
+    signal_hook::consts::SIGUSR2,
+];
+
 fn spawn_signal_thread(tx: Sender<Event>) {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    match signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) {
+    use signal_hook::consts::{SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH};
+    // Stop requests from outside the terminal (kill -TSTP) are caught and
+    // ignored: a stopped kiosk is a frozen counter.
+    let mut wanted = STOP_SIGNALS.to_vec();
+    wanted.extend([SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU]);
+    match signal_hook::iterator::Signals::new(&wanted) {
         Ok(mut signals) => {
-            thread::spawn(move || {
-                if signals.forever().next().is_some() {
-                    let _ = tx.send(Event::Terminate);
-                }
-            });
+            let spawned = thread::Builder::new()
+                .name("signals".into())
+                .spawn(move || {
+                    for signal in signals.forever() {
+                        let event = if signal == SIGWINCH {
+                            Event::Resize
+                        } else if STOP_SIGNALS.contains(&signal) {
+                            log(&format!("signal {signal}: stopping"));
+                            Event::Terminate
+                        } else {
+                            continue;
+                        };
+                        if tx.send(event).is_err() {
+                            return;
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                log(&format!("cannot start the signal thread: {e}"));
+            }
         }
         Err(e) => log(&format!("signals: {e}")),
     }

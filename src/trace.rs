@@ -8,7 +8,7 @@
 //! the kiosk.
 
 use std::fmt::Write as _;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -306,7 +306,8 @@ impl Trace {
     /// `{"t_us":0,"ev":"start","mono_ns":N}` and starts the writer thread.
     pub fn open(path: &Path) -> io::Result<Trace> {
         let zero = zero();
-        let mut file = OpenOptions::new().append(true).create(true).open(path)?;
+        // Never a FIFO or device: opening one would block the first frame.
+        let mut file = crate::regular_file::open_append(path, 0o644)?;
         let start = format!(
             "{{\"t_us\":0,\"ev\":\"start\",\"mono_ns\":{}}}\n",
             zero.mono_ns
@@ -359,6 +360,14 @@ impl Trace {
                 key: name.into(),
             });
         }
+    }
+
+    /// `{"t_us":…,"ev":"paste","bytes":N}`: a bracketed paste was read (and
+    /// ignored).
+    pub fn paste(&self, bytes: usize) {
+        let mut extra = Map::new();
+        extra.insert("bytes".into(), Value::from(bytes));
+        self.event("paste", extra);
     }
 
     /// `{"t_us":…,"ev":"frame"}`: a draw has been flushed to the terminal.
@@ -681,7 +690,7 @@ mod tests {
         // The start line is written at open, so the failure shows there.
         assert!(Trace::open(path).is_err());
         // A write failing later (disk full mid-run) stops the trace quietly.
-        let file = OpenOptions::new().write(true).open(path).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
         let trace = Trace::start(file).unwrap();
         assert!(!trace.failed());
         let began = Instant::now();

@@ -132,13 +132,15 @@ impl Controller {
         // Found here, off the UI thread: reading a manifest takes a while.
         let (clips, problem) = clips::locate(&options.clips);
         if let Some(problem) = problem {
-            eprintln!("speech: clips: {problem}; the system voice speaks instead");
+            crate::log::log(&format!(
+                "speech: clips: {problem}; the system voice speaks instead"
+            ));
         }
-        eprintln!(
+        crate::log::log(&format!(
             "speech: {} clips for flow {}",
             clips.len(),
             options.clips.flow_id
-        );
+        ));
         let mut controller = Controller {
             rx,
             tx,
@@ -433,16 +435,19 @@ impl Controller {
                         }
                     }
                 });
-                eprintln!(
+                crate::log::log(&format!(
                     "speech: audio output on {} at {} Hz",
                     player.device_name,
                     player.rate()
-                );
+                ));
                 self.player = Some(player);
             }
             Err(e) => {
                 if self.status.as_ref().is_none_or(|s| s.audio_device) {
-                    eprintln!("speech: {e}; retrying every {} s", RETRY.as_secs());
+                    crate::log::log(&format!(
+                        "speech: {e}; retrying every {} s",
+                        RETRY.as_secs()
+                    ));
                 }
                 self.player = None;
             }
@@ -467,7 +472,7 @@ impl Controller {
                 }
             }
             PlayerEvent::Broken => {
-                eprintln!("speech: audio output failed; reopening later");
+                crate::log::log("speech: audio output failed; reopening later");
                 self.player = None;
                 if self
                     .current
@@ -546,7 +551,10 @@ impl Controller {
                     | TtsState::Down {
                         late: Some(worker), ..
                     } => {
-                        eprintln!("speech: system voice ready for {}", languages.join(", "));
+                        crate::log::log(&format!(
+                            "speech: system voice ready for {}",
+                            languages.join(", ")
+                        ));
                         self.tts = TtsState::Up { worker, languages };
                         self.report_status();
                     }
@@ -555,7 +563,9 @@ impl Controller {
             }
             TtsEvent::Failed(reason) => self.tts_down(&reason),
             TtsEvent::Refused(id, reason) => {
-                eprintln!("speech: system voice refused an utterance: {reason}");
+                crate::log::log(&format!(
+                    "speech: system voice refused an utterance: {reason}"
+                ));
                 if self.current.as_ref().is_some_and(|c| c.id == id) {
                     self.current = None;
                     if !self.paused {
@@ -588,7 +598,9 @@ impl Controller {
     /// No connection within 2 s: speak without the system voice for now,
     /// but keep the worker: a cold daemon may still answer.
     fn tts_slow_start(&mut self) {
-        eprintln!("speech: system voice down: no connection within 2 s; still waiting for it");
+        crate::log::log(
+            "speech: system voice down: no connection within 2 s; still waiting for it",
+        );
         let placeholder = TtsState::Down {
             since: Instant::now(),
             late: None,
@@ -603,10 +615,10 @@ impl Controller {
     }
 
     fn tts_down(&mut self, reason: &str) {
-        eprintln!(
+        crate::log::log(&format!(
             "speech: system voice down: {reason}; retrying in {} s",
             RETRY.as_secs()
-        );
+        ));
         // A hung worker is left to itself: its events are ignored by generation.
         self.tts_generation += 1;
         self.tts = TtsState::Down {

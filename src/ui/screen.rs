@@ -81,7 +81,7 @@ pub fn render(scene: &Scene<'_>, area: Rect, buf: &mut Buffer) {
     };
     render_body(scene, body, buf);
     render_key_bar(scene, area.x + 1, area.bottom() - 1, area.width - 2, buf);
-    render_overlay(scene, body, buf);
+    render_overlay(scene, area, body, buf);
 }
 
 fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, width: u16, style: ratatui::style::Style) {
@@ -301,23 +301,28 @@ fn overlay_lines(scene: &Scene<'_>) -> Option<(String, Vec<(String, bool)>)> {
     Some(lines)
 }
 
-fn render_overlay(scene: &Scene<'_>, body: Rect, buf: &mut Buffer) {
+/// Draws the overlay box centred on the body; a box too tall for the body
+/// covers the whole screen, then loses its padding, then sets its lines in
+/// two columns, so the key guide is whole even at the smallest screen.
+fn render_overlay(scene: &Scene<'_>, screen: Rect, body: Rect, buf: &mut Buffer) {
     let Some((title, lines)) = overlay_lines(scene) else {
         return;
     };
-    let inner_width = usize::from(body.width.saturating_sub(6));
-    let wrapped: Vec<(String, bool)> = lines
-        .iter()
-        .flat_map(|(text, strong)| {
-            let parts = wrap(text, inner_width);
-            let parts = if parts.is_empty() {
-                vec![String::new()]
-            } else {
-                parts
-            };
-            parts.into_iter().map(move |l| (l, *strong))
-        })
-        .collect();
+    let fits =
+        |region: Rect, rows: usize, pad: usize| rows + 2 + 2 * pad <= usize::from(region.height);
+    let wrapped = wrap_overlay(&lines, usize::from(body.width.saturating_sub(6)));
+    let (region, wrapped) = if fits(body, wrapped.len(), 1) {
+        (body, wrapped)
+    } else {
+        let wide = wrap_overlay(&lines, usize::from(screen.width.saturating_sub(6)));
+        if fits(screen, wide.len(), 0) {
+            (screen, wide)
+        } else {
+            let half = usize::from(screen.width.saturating_sub(8)) / 2;
+            (screen, two_columns(&wrap_overlay(&lines, half), half))
+        }
+    };
+    let pad: u16 = if fits(region, wrapped.len(), 1) { 1 } else { 0 };
     let content_width = wrapped
         .iter()
         .map(|(l, _)| display_width(l))
@@ -326,16 +331,18 @@ fn render_overlay(scene: &Scene<'_>, body: Rect, buf: &mut Buffer) {
         .unwrap_or(0);
     let box_width = u16::try_from(content_width + 6)
         .unwrap_or(u16::MAX)
-        .min(body.width);
-    let box_height = u16::try_from(wrapped.len() + 4)
+        .min(region.width);
+    let box_height = u16::try_from(wrapped.len() + 2)
         .unwrap_or(u16::MAX)
-        .min(body.height);
+        .saturating_add(2 * pad)
+        .min(region.height);
     let area = Rect {
-        x: body.x + (body.width - box_width) / 2,
-        y: body.y + (body.height - box_height) / 2,
+        x: region.x + (region.width - box_width) / 2,
+        y: region.y + (region.height - box_height) / 2,
         width: box_width,
         height: box_height,
     };
+    split_wide_cells_left_of(area, buf);
     Clear.render(area, buf);
     let mut block = Block::bordered()
         .border_type(BorderType::Double)
@@ -348,14 +355,14 @@ fn render_overlay(scene: &Scene<'_>, body: Rect, buf: &mut Buffer) {
     for (i, (line, strong)) in wrapped
         .iter()
         .enumerate()
-        .take(usize::from(inner.height.saturating_sub(2)))
+        .take(usize::from(inner.height.saturating_sub(2 * pad)))
     {
         let style = if *strong {
             theme::overlay_strong()
         } else {
             theme::overlay()
         };
-        let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
+        let y = inner.y + pad + u16::try_from(i).unwrap_or(0);
         put(
             buf,
             inner.x + 2,
@@ -364,5 +371,49 @@ fn render_overlay(scene: &Scene<'_>, body: Rect, buf: &mut Buffer) {
             inner.width.saturating_sub(4),
             style,
         );
+    }
+}
+
+/// The overlay's lines wrapped to `width`; a blank line stays one line.
+fn wrap_overlay(lines: &[(String, bool)], width: usize) -> Vec<(String, bool)> {
+    lines
+        .iter()
+        .flat_map(|(text, strong)| {
+            let parts = wrap(text, width);
+            let parts = if parts.is_empty() {
+                vec![String::new()]
+            } else {
+                parts
+            };
+            parts.into_iter().map(move |l| (l, *strong))
+        })
+        .collect()
+}
+
+/// Lines set side by side: the first half on the left, `width` wide.
+fn two_columns(lines: &[(String, bool)], width: usize) -> Vec<(String, bool)> {
+    let rows = lines.len().div_ceil(2);
+    (0..rows)
+        .map(|i| {
+            let (left, strong) = &lines[i];
+            let right = lines.get(i + rows).map_or("", |(l, _)| l.as_str());
+            let gap = width.saturating_sub(display_width(left)) + 2;
+            (format!("{left}{}{right}", " ".repeat(gap)), *strong)
+        })
+        .collect()
+}
+
+/// A wide character just left of `area` would paint over its left border:
+/// blank it (its right half is inside the box and cleared anyway).
+fn split_wide_cells_left_of(area: Rect, buf: &mut Buffer) {
+    let Some(x) = area.x.checked_sub(1) else {
+        return;
+    };
+    for y in area.top()..area.bottom() {
+        if let Some(cell) = buf.cell_mut((x, y)) {
+            if display_width(cell.symbol()) > 1 {
+                cell.set_symbol(" ");
+            }
+        }
     }
 }
