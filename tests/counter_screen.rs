@@ -142,7 +142,10 @@ impl World {
             })
             .collect();
         let log = fs::File::create(self.path("display.log")).unwrap();
+        // See: issue 11, defect 11. The checkout may sit in a home only its
+        // owner can enter: start where the unprivileged user can.
         let child = as_unprivileged(self)
+            .current_dir(self.path(""))
             .arg("-i")
             .args(self.environment().iter().map(|(k, v)| format!("{k}={v}")))
             .args(&argv)
@@ -161,6 +164,7 @@ impl World {
     /// A screenshot of the whole output, taken as the compositor's user.
     fn screenshot(&self, to: &Path) -> bool {
         as_unprivileged(self)
+            .current_dir(self.path(""))
             .arg("-i")
             .arg(format!("XDG_RUNTIME_DIR={}", self.path("xdg").display()))
             .arg("WAYLAND_DISPLAY=wayland-0")
