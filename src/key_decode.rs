@@ -269,18 +269,16 @@ fn parse_escape(bytes: &[u8], at_end: bool) -> Parse {
         Some(found) => return found,
         None => {}
     }
-    // ESC then a printable key is that key with Alt; ESC then anything else
-    // (a control byte, another ESC, the remains of a broken sequence) is
-    // the Esc key, and the rest is read again on its own.
+    // ESC then a key is that key with Alt (Alt-x, Alt-Enter); ESC then
+    // another ESC, or a byte that is no key, is the Esc key, and the rest is
+    // read again on its own.
+    if second == 0x1b {
+        return Parse::Done(1, Some("Esc".into()));
+    }
     match parse(&bytes[1..], at_end) {
-        Parse::Done(len, Some(key)) if second >= 0x20 && second != 0x7f => {
-            let key = match key.as_str() {
-                "Space" => "Alt-Space".to_string(),
-                k if k.starts_with("Ctrl-") => return Parse::Done(1, Some("Esc".into())),
-                k => format!("Alt-{k}"),
-            };
-            Parse::Done(1 + len, Some(key))
-        }
+        // A Ctrl key with Alt is still a Ctrl key (and does nothing).
+        Parse::Done(len, Some(key)) if key.starts_with("Ctrl-") => Parse::Done(1 + len, Some(key)),
+        Parse::Done(len, Some(key)) => Parse::Done(1 + len, Some(format!("Alt-{key}"))),
         Parse::Incomplete if !at_end => Parse::Incomplete,
         _ => Parse::Done(1, Some("Esc".into())),
     }
@@ -490,6 +488,8 @@ mod tests {
         assert_eq!(one_read(b"\x1bOp"), ["0"]);
         assert_eq!(one_read(b"\x1bOM"), ["Enter"]);
         assert_eq!(one_read(b"\x1bx"), ["Alt-x"]);
+        assert_eq!(one_read(b"\x1b\r"), ["Alt-Enter"]);
+        assert_eq!(one_read(b"\x1b\x03"), ["Ctrl-c"]);
         assert_eq!(one_read(b"\x1b"), ["Esc"]);
         assert_eq!(one_read(b"\x1b\x1b"), ["Esc", "Esc"]);
         assert_eq!(one_read(b"\x1b[?1;2c"), Vec::<String>::new());
@@ -541,6 +541,8 @@ mod tests {
         let mut d = Decoder::new();
         let out = d.feed(b"\x1b[1\r", t0());
         assert_eq!(keys(&out), ["Alt-[", "1", "Enter"]);
+        let out = d.feed(b"\x1b[1\x1b[A", t0());
+        assert_eq!(keys(&out), ["Alt-[", "1", "Up"]);
         assert_eq!(d.next_deadline(), None);
     }
 

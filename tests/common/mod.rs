@@ -4,6 +4,8 @@
 //! Each test binary uses only part of it.
 #![allow(dead_code)]
 
+pub mod kiosk;
+
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -243,12 +245,12 @@ impl Pane {
     }
 
     pub fn log(&self) -> String {
-        fs::read_to_string(self.path("journal/kiosk.log")).unwrap_or_default()
+        read_if_file(&self.path("journal/kiosk.log"))
     }
 
     /// The last 60 lines of the trace, for a failure's report.
     pub fn trace_tail(&self) -> String {
-        let trace = fs::read_to_string(self.path("trace.jsonl")).unwrap_or_default();
+        let trace = read_if_file(&self.path("trace.jsonl"));
         let tail: Vec<&str> = trace.lines().rev().take(60).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         tail.join("\n")
@@ -285,5 +287,15 @@ impl Pane {
                 .args(["-s", "KILL", &pid.to_string()])
                 .status();
         }
+    }
+}
+
+/// A file's text; empty when it is missing or not a regular file (a test
+/// may put a FIFO there, and reading one would block).
+pub fn read_if_file(path: &Path) -> String {
+    if fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        fs::read_to_string(path).unwrap_or_default()
+    } else {
+        String::new()
     }
 }
