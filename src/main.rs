@@ -1,6 +1,7 @@
 //! The `kiosk` binary: parses the command line and hands each mode to the
 //! library. Exit codes are decided here and only here.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -22,7 +23,8 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(e) if e.is_broken_pipe() => Ok(ExitCode::SUCCESS),
             Err(e) => {
-                eprintln!("kiosk report: {e}");
+                // Not eprintln!: it panics when stderr is closed or full.
+                let _ = writeln!(std::io::stderr(), "kiosk report: {e}");
                 Ok(ExitCode::from(2))
             }
         },
