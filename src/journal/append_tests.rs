@@ -79,17 +79,16 @@ fn a_writer_waits_for_another_kiosks_line_to_be_finished() {
     let path = tmp.path().join("journal-2026-11.jsonl");
     // Another kiosk holds the lock and is half way through its line.
     let mut other = hold_lock(&path);
-    other.write_all(line(0)[..10].as_bytes()).unwrap();
+    other.write_all(&line(0).as_bytes()[..10]).unwrap();
 
     let (tx, contended) = mpsc::channel();
     let disk = Contended(Mutex::new(Some(tx)));
     let writer_path = path.clone();
-    let writer =
-        thread::spawn(move || append_lines(&disk, &writer_path, &lines(1..2), PATIENCE));
+    let writer = thread::spawn(move || append_lines(&disk, &writer_path, &lines(1..2), PATIENCE));
     // The writer has tried the lock and found it taken...
     contended.recv_timeout(PATIENCE).unwrap();
     // ...so the other kiosk finishes its line and lets go.
-    other.write_all(line(0)[10..].as_bytes()).unwrap();
+    other.write_all(&line(0).as_bytes()[10..]).unwrap();
     other.write_all(b"\n").unwrap();
     drop(other);
 

@@ -40,6 +40,9 @@ struct Header {
     /// given it (made absolute).
     journal: String,
     seq: u64,
+    /// When the writer that made the spool started (ns since the epoch):
+    /// spools taken over go in in this order.
+    born: u128,
 }
 
 /// The default last place for spools: `/var/tmp/counter-kiosk-<uid>`
@@ -120,6 +123,7 @@ impl Places {
 pub(crate) struct Spool {
     token: String,
     seq: u64,
+    born: u128,
     /// The newest copy and the open file that holds its lock.
     current: Option<(PathBuf, File)>,
 }
@@ -135,6 +139,7 @@ impl Spool {
         Spool {
             token: format!("{}-{nanos:x}-{n}", std::process::id()),
             seq: 0,
+            born: nanos,
             current: None,
         }
     }
@@ -170,6 +175,7 @@ impl Spool {
                 counter_kiosk_spool: 1,
                 journal: places.key.clone(),
                 seq: self.seq,
+                born: self.born,
             };
             let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
             bytes.push(b'\n');
@@ -257,15 +263,15 @@ fn remove_durably(path: &Path) -> io::Result<()> {
 struct Found {
     token: String,
     seq: u64,
+    born: u128,
     path: PathBuf,
     /// The open file, if we got its lock (its writer is gone).
     locked: Option<File>,
-    mtime: (i64, i64),
     records: Vec<Record>,
 }
 
 /// Takes over every spool of this journal whose writer is gone, oldest
-/// first, with its records in order. Stale copies (a lower seq than
+/// writer first, with its records in order. Stale copies (a lower seq than
 /// another copy of the same spool) and temporary files of dead writers
 /// are deleted.
 pub(crate) fn adopt(places: &Places) -> Vec<(Spool, Vec<Record>)> {
@@ -305,7 +311,7 @@ pub(crate) fn adopt(places: &Places) -> Vec<(Spool, Vec<Record>)> {
             adopted.push(f);
         }
     }
-    adopted.sort_by(|a, b| a.mtime.cmp(&b.mtime).then(a.path.cmp(&b.path)));
+    adopted.sort_by(|a, b| a.born.cmp(&b.born).then(a.token.cmp(&b.token)));
     adopted
         .into_iter()
         .filter_map(|f| {
@@ -314,6 +320,7 @@ pub(crate) fn adopt(places: &Places) -> Vec<(Spool, Vec<Record>)> {
                 Spool {
                     token: f.token,
                     seq: f.seq,
+                    born: f.born,
                     current: Some((f.path, file)),
                 },
                 f.records,
@@ -357,9 +364,9 @@ fn read_spool(places: &Places, token: &str, path: PathBuf) -> Option<Found> {
     Some(Found {
         token: token.to_owned(),
         seq: header.seq,
+        born: header.born,
         path,
         locked: locked.then_some(file),
-        mtime: (meta.mtime(), meta.mtime_nsec()),
         records,
     })
 }

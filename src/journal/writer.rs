@@ -301,7 +301,10 @@ impl<D: Disk> Worker<D> {
     fn run(mut self, rx: Receiver<Record>) {
         for (spool, records) in spool::adopt(&self.places) {
             let ix = self.spools.len();
-            self.spools.push(Slot::new(spool));
+            let mut slot = Slot::new(spool);
+            // A spool left empty (all written, the removal failed) goes.
+            slot.dirty = records.is_empty();
+            self.spools.push(slot);
             self.pending.extend(records.into_iter().map(|record| Entry {
                 record,
                 spool: ix,

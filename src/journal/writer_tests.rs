@@ -280,3 +280,252 @@ fn drop_writes_the_last_record_and_does_not_hang() {
     drop(w);
     assert!(started.elapsed() < Duration::from_secs(1));
 }
+
+/// The spool files in `dir`.
+fn spools(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("journal-spool-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// The records in a spool file, after its header.
+fn spooled(path: &Path) -> Vec<String> {
+    lines(path).into_iter().skip(1).collect()
+}
+
+/// A journal directory that cannot exist (under a regular file), and a
+/// fallback spool place beside it.
+struct Broken {
+    tmp: tempfile::TempDir,
+}
+
+impl Broken {
+    fn new() -> Broken {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("afile"), "").unwrap();
+        Broken { tmp }
+    }
+    fn dir(&self) -> PathBuf {
+        self.tmp.path().join("afile/journal")
+    }
+    fn fallback(&self) -> PathBuf {
+        self.tmp.path().join("fallback")
+    }
+    fn options(&self) -> WriterOptions {
+        WriterOptions {
+            spool_fallback: Some(self.fallback()),
+            ..options()
+        }
+    }
+    fn fix(&self) {
+        fs::remove_file(self.tmp.path().join("afile")).unwrap();
+        fs::create_dir_all(self.dir()).unwrap();
+    }
+}
+
+// See: with the journal unwritable, shutdown dropped the held records
+// ("3 journal record(s) could not be written").
+#[test]
+fn records_held_at_stop_are_spooled_and_written_first_next_time() {
+    let disk = Broken::new();
+    let (w, _rx) = writer_with(disk.dir(), disk.options());
+    for n in 0..3 {
+        w.append(record(n));
+    }
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    let kept = spools(&disk.fallback());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let name = kept[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.ends_with(".pending"), "{name}");
+    assert_eq!(spooled(&kept[0]), expected(0..3));
+
+    disk.fix();
+    let (w, _rx) = writer_with(disk.dir(), disk.options());
+    w.append(record(3));
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(
+        lines(&disk.dir().join("journal-2026-11.jsonl")),
+        expected(0..4)
+    );
+    assert_eq!(spools(&disk.fallback()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn records_are_spooled_while_running_and_a_live_writers_spool_is_left_alone() {
+    let disk = Broken::new();
+    let (w, rx) = writer_with(disk.dir(), disk.options());
+    w.append(record(0));
+    w.append(record(1));
+    // Saved after the failed attempt, before the status says so: a
+    // SIGKILL from here on loses nothing.
+    let seen = wait_status(&rx, |s| {
+        matches!(s, JournalStatus::Failing { pending: 2, .. })
+    });
+    let JournalStatus::Failing { error, .. } = seen.last().unwrap() else {
+        unreachable!()
+    };
+    assert!(
+        error.contains("kept in") && error.contains("journal-spool-"),
+        "{error}"
+    );
+    let kept = spools(&disk.fallback());
+    assert_eq!(kept.len(), 1);
+    assert_eq!(spooled(&kept[0]), expected(0..2));
+
+    // A second kiosk starting on the same journal must not take them: the
+    // first still owns them and will write them itself.
+    let (other, _rx2) = writer_with(disk.dir(), disk.options());
+    assert_eq!(other.shutdown(PATIENCE), Ok(()));
+    assert_eq!(spools(&disk.fallback()), kept);
+    assert_eq!(spooled(&kept[0]), expected(0..2));
+
+    disk.fix();
+    wait_status(&rx, |s| s == &JournalStatus::Ok);
+    assert_eq!(spools(&disk.fallback()), Vec::<PathBuf>::new());
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(
+        lines(&disk.dir().join("journal-2026-11.jsonl")),
+        expected(0..2)
+    );
+}
+
+#[test]
+fn spools_of_several_stopped_writers_go_in_oldest_first() {
+    let disk = Broken::new();
+    for batch in 0..3u64 {
+        let (w, _rx) = writer_with(disk.dir(), disk.options());
+        for n in batch * 10..batch * 10 + 3 {
+            w.append(record(n));
+        }
+        assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    }
+    // Each writer took over the spools before it and left them as they
+    // were, adding its own.
+    let kept = spools(&disk.fallback());
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    let mut all: Vec<String> = kept.iter().flat_map(|p| spooled(p)).collect();
+    all.sort();
+    let want: Vec<String> = [0..3, 10..13, 20..23]
+        .into_iter()
+        .flat_map(expected)
+        .collect();
+    let mut sorted = want.clone();
+    sorted.sort();
+    assert_eq!(all, sorted);
+
+    disk.fix();
+    let (w, _rx) = writer_with(disk.dir(), disk.options());
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(lines(&disk.dir().join("journal-2026-11.jsonl")), want);
+    assert!(spools(&disk.fallback()).is_empty());
+}
+
+#[test]
+fn the_spool_goes_in_the_journal_directory_when_only_the_file_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("journal");
+    fs::create_dir(&dir).unwrap();
+    // A directory where the month's file belongs: the file cannot be
+    // opened, the directory is fine.
+    let path = dir.join("journal-2026-11.jsonl");
+    fs::create_dir(&path).unwrap();
+    let (w, _rx) = writer(dir.clone());
+    w.append(record(0));
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    let kept = spools(&dir);
+    assert_eq!(kept.len(), 1);
+    // `kiosk report` reads `*.jsonl` in the directory: never the spool.
+    assert_ne!(kept[0].extension().unwrap(), "jsonl");
+
+    fs::remove_dir(&path).unwrap();
+    let (w, _rx) = writer(dir.clone());
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(lines(&path), expected(0..1));
+    assert!(spools(&dir).is_empty());
+}
+
+// See: a FIFO in place of the monthly file: fsync failed and the record
+// was counted as written, so it was lost.
+#[test]
+fn a_fifo_journal_file_keeps_the_record_pending() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("journal-2026-11.jsonl");
+    rustix::fs::mkfifoat(rustix::fs::CWD, &path, rustix::fs::Mode::from(0o600)).unwrap();
+    let (w, rx) = writer(tmp.path().to_path_buf());
+    w.append(record(0));
+    let seen = wait_status(&rx, |s| matches!(s, JournalStatus::Failing { .. }));
+    let JournalStatus::Failing { pending, error } = seen.last().unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(*pending, 1, "{error}");
+    assert!(error.contains("a FIFO"), "{error}");
+
+    fs::remove_file(&path).unwrap();
+    wait_status(&rx, |s| s == &JournalStatus::Ok);
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(lines(&path), expected(0..1));
+}
+
+/// Waits (boundedly) until `path` holds `want`.
+fn wait_lines(path: &Path, want: &[String]) {
+    let deadline = Instant::now() + PATIENCE;
+    while lines(path) != want {
+        assert!(
+            Instant::now() < deadline,
+            "{:?} never became {want:?}",
+            lines(path)
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn a_journal_file_rotated_or_deleted_while_running_is_created_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("journal-2026-11.jsonl");
+    let (w, rx) = writer(tmp.path().to_path_buf());
+    w.append(record(0));
+    wait_lines(&path, &expected(0..1));
+    let rotated = tmp.path().join("journal-2026-11.jsonl.1");
+    fs::rename(&path, &rotated).unwrap();
+    w.append(record(1));
+    wait_lines(&path, &expected(1..2));
+    fs::remove_file(&path).unwrap();
+    w.append(record(2));
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(lines(&rotated), expected(0..1));
+    assert_eq!(lines(&path), expected(2..3));
+    assert!(rx.try_iter().all(|s| s == JournalStatus::Ok));
+}
+
+#[test]
+fn a_wedged_lock_is_a_failed_write_retried_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("journal-2026-11.jsonl");
+    let wedged = fs::File::create(&path).unwrap();
+    rustix::fs::flock(&wedged, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let (w, rx) = writer(tmp.path().to_path_buf());
+    w.append(record(0));
+    let seen = wait_status(&rx, |s| matches!(s, JournalStatus::Failing { .. }));
+    let JournalStatus::Failing { pending, error } = seen.last().unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(*pending, 1);
+    assert!(error.contains("lock"), "{error}");
+    assert_eq!(lines(&path), Vec::<String>::new());
+    drop(wedged);
+    wait_status(&rx, |s| s == &JournalStatus::Ok);
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(lines(&path), expected(0..1));
+}
