@@ -185,7 +185,9 @@ fn undo<D: Disk>(
     match disk.set_len(file, before) {
         Ok(()) => Appended::not_written(fail("write", path)(error)),
         Err(truncate) => Appended {
-            in_file: ends.iter().take_while(|&&end| end <= done).count(),
+            // A line missing only its newline counts too: the next append
+            // ends the fragment, which makes it a whole line.
+            in_file: ends.iter().take_while(|&&end| end - 1 <= done).count(),
             error: Some(fail("write", path)(io::Error::new(
                 error.kind(),
                 format!("{error}, and undoing it failed: {truncate}"),

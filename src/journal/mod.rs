@@ -9,3 +9,6 @@ mod writer;
 pub use record::{Answer, LocalHour, Record, StepRecord, SCHEMA_VERSION};
 pub use spool::default_spool_fallback;
 pub use writer::{file_name, JournalStatus, JournalWriter, WriterOptions};
+
+#[cfg(test)]
+mod soak_tests;

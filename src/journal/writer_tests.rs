@@ -40,14 +40,14 @@ fn expected(range: std::ops::Range<u64>) -> Vec<String> {
     range.map(|n| record(n).to_line()).collect()
 }
 
-/// Options for tests: a fixed November clock, fast retries, a short lock
-/// wait, and no spool place beyond the journal directory and its parent
+/// Options for tests: a fixed November clock, fast retries, a patient
+/// lock wait (a loaded machine can take long over another's fsync), and no spool place beyond the journal directory and its parent
 /// (never the machine's real `/var/tmp`).
 fn options() -> WriterOptions {
     WriterOptions {
         clock: Box::new(|| NOV),
         retry_every: FAST,
-        lock_wait: FAST,
+        lock_wait: PATIENCE,
         spool_fallback: None,
     }
 }
@@ -515,7 +515,11 @@ fn a_wedged_lock_is_a_failed_write_retried_later() {
     let path = tmp.path().join("journal-2026-11.jsonl");
     let wedged = fs::File::create(&path).unwrap();
     rustix::fs::flock(&wedged, rustix::fs::FlockOperation::LockExclusive).unwrap();
-    let (w, rx) = writer(tmp.path().to_path_buf());
+    let options = WriterOptions {
+        lock_wait: FAST,
+        ..options()
+    };
+    let (w, rx) = writer_with(tmp.path().to_path_buf(), options);
     w.append(record(0));
     let seen = wait_status(&rx, |s| matches!(s, JournalStatus::Failing { .. }));
     let JournalStatus::Failing { pending, error } = seen.last().unwrap() else {
