@@ -104,14 +104,26 @@ impl Appended {
     }
 }
 
+/// Where, under the lock, a batch's first line is about to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Position {
+    pub dev: u64,
+    pub ino: u64,
+    /// The byte offset of the first line.
+    pub offset: u64,
+}
+
 /// Appends `lines` (each without its newline) to `path` in one step under
 /// the file's lock, waiting at most `lock_wait` for another kiosk's lock.
-/// The caller has made sure the directory exists.
+/// `before_write` runs under the lock just before the bytes go out (the
+/// spool notes there where its records are going). The caller has made
+/// sure the directory exists.
 pub(crate) fn append_lines<D: Disk>(
     disk: &D,
     path: &Path,
     lines: &[String],
     lock_wait: Duration,
+    before_write: impl FnOnce(Position),
 ) -> Appended {
     let (file, created) = match open_locked(disk, path, lock_wait) {
         Ok(opened) => opened,
@@ -119,10 +131,11 @@ pub(crate) fn append_lines<D: Disk>(
     };
     // The length and the last byte are read under the lock: no other
     // kiosk is half way through a line now.
-    let before = match file.metadata() {
-        Ok(m) => m.len(),
+    let meta = match file.metadata() {
+        Ok(m) => m,
         Err(e) => return Appended::not_written(fail("stat", path)(e)),
     };
+    let before = meta.len();
     let torn = match ends_torn(&file, before) {
         Ok(torn) => torn,
         Err(e) => return Appended::not_written(fail("read", path)(e)),
@@ -143,6 +156,11 @@ pub(crate) fn append_lines<D: Disk>(
         ends.push(buf.len());
     }
 
+    before_write(Position {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        offset: before + u64::from(torn),
+    });
     let mut done = 0;
     while done < buf.len() {
         match disk.write(&file, &buf[done..]) {

@@ -84,7 +84,8 @@ fn a_writer_waits_for_another_kiosks_line_to_be_finished() {
     let (tx, contended) = mpsc::channel();
     let disk = Contended(Mutex::new(Some(tx)));
     let writer_path = path.clone();
-    let writer = thread::spawn(move || append_lines(&disk, &writer_path, &lines(1..2), PATIENCE));
+    let writer =
+        thread::spawn(move || append_lines(&disk, &writer_path, &lines(1..2), PATIENCE, |_| {}));
     // The writer has tried the lock and found it taken...
     contended.recv_timeout(PATIENCE).unwrap();
     // ...so the other kiosk finishes its line and lets go.
@@ -105,7 +106,13 @@ fn a_lock_held_forever_fails_the_append_within_the_bound() {
     let path = tmp.path().join("journal-2026-11.jsonl");
     let wedged = hold_lock(&path);
     let started = Instant::now();
-    let appended = append_lines(&RealDisk, &path, &lines(0..1), Duration::from_millis(50));
+    let appended = append_lines(
+        &RealDisk,
+        &path,
+        &lines(0..1),
+        Duration::from_millis(50),
+        |_| {},
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(appended.in_file, 0);
     let error = appended.error.unwrap();
@@ -113,7 +120,7 @@ fn a_lock_held_forever_fails_the_append_within_the_bound() {
     assert_eq!(error.source.kind(), io::ErrorKind::TimedOut);
     assert_eq!(fs::read_to_string(&path).unwrap(), "");
     drop(wedged);
-    let appended = append_lines(&RealDisk, &path, &lines(0..1), PATIENCE);
+    let appended = append_lines(&RealDisk, &path, &lines(0..1), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 1);
 }
 
@@ -130,7 +137,7 @@ fn a_write_that_fails_half_way_is_truncated_back() {
         room: Arc::clone(&room),
         truncate_fails: false,
     };
-    let appended = append_lines(&disk, &path, &lines(1..4), PATIENCE);
+    let appended = append_lines(&disk, &path, &lines(1..4), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 0);
     let error = appended.error.unwrap();
     assert_eq!(error.action, "write");
@@ -138,7 +145,7 @@ fn a_write_that_fails_half_way_is_truncated_back() {
     assert_eq!(fs::read_to_string(&path).unwrap(), before);
 
     room.store(usize::MAX, Ordering::SeqCst);
-    let appended = append_lines(&disk, &path, &lines(1..4), PATIENCE);
+    let appended = append_lines(&disk, &path, &lines(1..4), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 3);
     assert!(appended.error.is_none());
     let want: String = lines(0..4).iter().map(|l| format!("{l}\n")).collect();
@@ -154,14 +161,14 @@ fn when_the_undo_fails_whole_lines_count_and_the_fragment_is_ended() {
         room: Arc::clone(&room),
         truncate_fails: true,
     };
-    let appended = append_lines(&disk, &path, &lines(0..3), PATIENCE);
+    let appended = append_lines(&disk, &path, &lines(0..3), PATIENCE, |_| {});
     // Line 0 is whole: it must not be written again.
     assert_eq!(appended.in_file, 1);
     let error = appended.error.unwrap().to_string();
     assert!(error.contains("undoing it failed"), "{error}");
 
     room.store(usize::MAX, Ordering::SeqCst);
-    let appended = append_lines(&disk, &path, &lines(1..3), PATIENCE);
+    let appended = append_lines(&disk, &path, &lines(1..3), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 2);
     let text = fs::read_to_string(&path).unwrap();
     let got: Vec<&str> = text.lines().collect();
@@ -176,14 +183,14 @@ fn a_fifo_or_device_is_refused_without_blocking() {
     let tmp = tempfile::tempdir().unwrap();
     let fifo = tmp.path().join("journal-2026-11.jsonl");
     rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from(0o600)).unwrap();
-    let appended = append_lines(&RealDisk, &fifo, &lines(0..1), PATIENCE);
+    let appended = append_lines(&RealDisk, &fifo, &lines(0..1), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 0);
     let error = appended.error.unwrap().to_string();
     assert!(error.contains("not a regular file but a FIFO"), "{error}");
 
     let device = tmp.path().join("journal-2026-12.jsonl");
     std::os::unix::fs::symlink("/dev/null", &device).unwrap();
-    let appended = append_lines(&RealDisk, &device, &lines(0..1), PATIENCE);
+    let appended = append_lines(&RealDisk, &device, &lines(0..1), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 0);
     let error = appended.error.unwrap().to_string();
     assert!(error.contains("a device"), "{error}");
@@ -214,7 +221,7 @@ fn a_file_rotated_before_the_lock_is_opened_again() {
         path: path.clone(),
         done: AtomicBool::new(false),
     };
-    let appended = append_lines(&disk, &path, &lines(1..2), PATIENCE);
+    let appended = append_lines(&disk, &path, &lines(1..2), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 1);
     assert!(appended.error.is_none(), "{:?}", appended.error);
     let rotated = fs::read_to_string(path.with_extension("jsonl.1")).unwrap();

@@ -1,7 +1,7 @@
 //! The anonymized outcome journal of DESIGN section 5. This module owns the
 //! record schema; appending durably and reading tolerantly live beside it.
 
-mod append;
+pub(crate) mod append;
 mod record;
 mod spool;
 mod writer;

@@ -43,6 +43,22 @@ struct Header {
     /// When the writer that made the spool started (ns since the epoch):
     /// spools taken over go in in this order.
     born: u128,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    writing: Option<Intent>,
+}
+
+/// Saved under the journal's lock just before an append: the first
+/// `count` records of the spool are going into `file` (in the journal
+/// directory, this inode) at `offset`. If the writer dies before it can
+/// remove them from the spool, the next one finds them there and does not
+/// write them twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Intent {
+    pub file: String,
+    pub dev: u64,
+    pub ino: u64,
+    pub offset: u64,
+    pub count: usize,
 }
 
 /// The default last place for spools: `/var/tmp/counter-kiosk-<uid>`
@@ -156,6 +172,7 @@ impl Spool {
         &mut self,
         places: &Places,
         records: impl Iterator<Item = &'r Record>,
+        writing: Option<&Intent>,
     ) -> Result<(), String> {
         let lines: Vec<String> = records.map(Record::to_line).collect();
         if lines.is_empty() {
@@ -176,6 +193,7 @@ impl Spool {
                 journal: places.key.clone(),
                 seq: self.seq,
                 born: self.born,
+                writing: writing.cloned(),
             };
             let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
             bytes.push(b'\n');
@@ -267,14 +285,25 @@ struct Found {
     path: PathBuf,
     /// The open file, if we got its lock (its writer is gone).
     locked: Option<File>,
+    writing: Option<Intent>,
     records: Vec<Record>,
+}
+
+/// A spool taken over from a writer that is gone.
+pub(crate) struct Adopted {
+    pub spool: Spool,
+    /// Its records still to be written, oldest first.
+    pub records: Vec<Record>,
+    /// The file holds more than `records` (some were found in the journal
+    /// already) or an outdated note: it must be rewritten.
+    pub stale: bool,
 }
 
 /// Takes over every spool of this journal whose writer is gone, oldest
 /// writer first, with its records in order. Stale copies (a lower seq than
 /// another copy of the same spool) and temporary files of dead writers
 /// are deleted.
-pub(crate) fn adopt(places: &Places) -> Vec<(Spool, Vec<Record>)> {
+pub(crate) fn adopt(places: &Places) -> Vec<Adopted> {
     let mut found: Vec<Found> = Vec::new();
     for dir in places.dirs() {
         let Ok(entries) = fs::read_dir(dir) else {
@@ -316,17 +345,81 @@ pub(crate) fn adopt(places: &Places) -> Vec<(Spool, Vec<Record>)> {
         .into_iter()
         .filter_map(|f| {
             let file = f.locked?;
-            Some((
-                Spool {
+            let mut records = f.records;
+            let stale = match &f.writing {
+                Some(intent) => {
+                    let done = already_written(places, intent, &records);
+                    records.drain(..done);
+                    true
+                }
+                None => records.is_empty(),
+            };
+            Some(Adopted {
+                spool: Spool {
                     token: f.token,
                     seq: f.seq,
                     born: f.born,
                     current: Some((f.path, file)),
                 },
-                f.records,
-            ))
+                records,
+                stale,
+            })
         })
         .collect()
+}
+
+/// How many of the first `intent.count` records are already in the
+/// journal where the intent says they were going: a writer died between
+/// its append and the spool's update. A line missing only its newline
+/// counts (the next append ends it). Another kiosk's line could sit there
+/// only if this append never happened, and then only an identical record
+/// would match.
+fn already_written(places: &Places, intent: &Intent, records: &[Record]) -> usize {
+    let Some(path) = Path::new(&intent.file)
+        .file_name()
+        .map(|name| places.journal_dir.join(name))
+    else {
+        return 0;
+    };
+    let Ok(file) = OpenOptions::new()
+        .read(true)
+        .custom_flags(nonblocking())
+        .open(path)
+    else {
+        return 0;
+    };
+    let Ok(meta) = file.metadata() else {
+        return 0;
+    };
+    if !meta.file_type().is_file() || meta.dev() != intent.dev || meta.ino() != intent.ino {
+        return 0;
+    }
+    let lines: Vec<String> = records
+        .iter()
+        .take(intent.count)
+        .map(Record::to_line)
+        .collect();
+    let want: u64 = lines.iter().map(|l| l.len() as u64 + 1).sum();
+    let have = meta.len().saturating_sub(intent.offset).min(want);
+    let mut bytes = vec![0u8; usize::try_from(have).unwrap_or(0)];
+    if std::os::unix::fs::FileExt::read_exact_at(&file, &mut bytes, intent.offset).is_err() {
+        return 0;
+    }
+    let mut rest = bytes.as_slice();
+    let mut done = 0;
+    for line in &lines {
+        let line = line.as_bytes();
+        if rest.len() > line.len() && rest.starts_with(line) && rest[line.len()] == b'\n' {
+            rest = &rest[line.len() + 1..];
+            done += 1;
+        } else {
+            if rest == line {
+                done += 1;
+            }
+            break;
+        }
+    }
+    done
 }
 
 /// Reads a spool of this journal; its lock is taken if free.
@@ -367,6 +460,7 @@ fn read_spool(places: &Places, token: &str, path: PathBuf) -> Option<Found> {
         born: header.born,
         path,
         locked: locked.then_some(file),
+        writing: header.writing,
         records,
     })
 }

@@ -31,10 +31,10 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-fn durations(adopted: &[(Spool, Vec<Record>)]) -> Vec<Vec<u64>> {
+fn durations(adopted: &[Adopted]) -> Vec<Vec<u64>> {
     adopted
         .iter()
-        .map(|(_, records)| records.iter().map(|r| r.duration_ms).collect())
+        .map(|a| a.records.iter().map(|r| r.duration_ms).collect())
         .collect()
 }
 
@@ -44,7 +44,7 @@ fn a_saved_spool_is_whole_locked_and_removed_when_empty() {
     let places = Places::new(&tmp.path().join("journal"), None);
     let mut spool = Spool::new_own();
     let records = [record(1), record(2)];
-    spool.save(&places, records.iter()).unwrap();
+    spool.save(&places, records.iter(), None).unwrap();
     let path = spool.path().unwrap().to_path_buf();
     assert_eq!(path.parent().unwrap(), tmp.path().join("journal"));
     let text = fs::read_to_string(&path).unwrap();
@@ -57,7 +57,7 @@ fn a_saved_spool_is_whole_locked_and_removed_when_empty() {
     assert!(!try_lock_exclusive(&other).unwrap());
     assert!(adopt(&places).is_empty());
 
-    spool.save(&places, [].iter()).unwrap();
+    spool.save(&places, [].iter(), None).unwrap();
     assert!(spool.path().is_none());
     assert_eq!(names(&tmp.path().join("journal")), Vec::<String>::new());
 }
@@ -68,13 +68,15 @@ fn a_dead_writers_spool_is_taken_over_and_a_stale_copy_deleted() {
     let journal = tmp.path().join("journal");
     let places = Places::new(&journal, None);
     let mut spool = Spool::new_own();
-    spool.save(&places, [record(1)].iter()).unwrap();
+    spool.save(&places, [record(1)].iter(), None).unwrap();
     let old = spool.path().unwrap().to_path_buf();
     // A copy left in the parent with a higher seq (as if the journal
     // directory failed on a later save and the old copy stayed).
     let stale = fs::read(&old).unwrap();
     spool.seq += 5;
-    spool.save(&places, [record(1), record(2)].iter()).unwrap();
+    spool
+        .save(&places, [record(1), record(2)].iter(), None)
+        .unwrap();
     fs::rename(
         spool.path().unwrap(),
         tmp.path().join(old.file_name().unwrap()),
@@ -98,7 +100,7 @@ fn spools_of_other_journals_and_live_temp_files_are_left_alone() {
     let mine = Places::new(&tmp.path().join("afile/a"), Some(shared.clone()));
     let theirs = Places::new(&tmp.path().join("afile/b"), Some(shared.clone()));
     let mut spool = Spool::new_own();
-    spool.save(&theirs, [record(9)].iter()).unwrap();
+    spool.save(&theirs, [record(9)].iter(), None).unwrap();
     assert_eq!(spool.path().unwrap().parent().unwrap(), shared);
     drop(spool);
     // A temp file of a writer mid-save (locked) and one of a dead writer.
@@ -123,11 +125,11 @@ fn a_fallback_that_is_not_private_is_not_used() {
     fs::set_permissions(&fallback, fs::Permissions::from_mode(0o777)).unwrap();
     let places = Places::new(&tmp.path().join("afile/journal"), Some(fallback.clone()));
     let mut spool = Spool::new_own();
-    let error = spool.save(&places, [record(1)].iter()).unwrap_err();
+    let error = spool.save(&places, [record(1)].iter(), None).unwrap_err();
     assert!(error.contains("not a private directory"), "{error}");
 
     fs::set_permissions(&fallback, fs::Permissions::from_mode(0o700)).unwrap();
-    spool.save(&places, [record(1)].iter()).unwrap();
+    spool.save(&places, [record(1)].iter(), None).unwrap();
     assert_eq!(spool.path().unwrap().parent().unwrap(), fallback);
 }
 

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, Timelike};
 
 use super::append::{append_lines, fail, sync_dir, Disk, IoFailure, RealDisk};
-use super::spool::{self, default_spool_fallback, Places, Spool};
+use super::spool::{self, default_spool_fallback, Intent, Places, Spool};
 use super::{LocalHour, Record};
 
 /// How often a failing journal is retried when no new record arrives.
@@ -161,6 +161,7 @@ impl JournalWriter {
             pending: VecDeque::new(),
             spools: vec![Slot::new(Spool::new_own())],
             unsafe_count: Arc::clone(&unsafe_count),
+            spool_error: None,
             last_status: JournalStatus::Ok,
         };
         // The worker travels by channel rather than inside the closure so
@@ -289,6 +290,8 @@ struct Worker<D> {
     /// This writer's own spool first, then those taken over.
     spools: Vec<Slot>,
     unsafe_count: Arc<AtomicUsize>,
+    /// Why a spool could not be saved in this round, if one could not.
+    spool_error: Option<String>,
     last_status: JournalStatus,
 }
 
@@ -299,19 +302,18 @@ impl<D: Disk> Worker<D> {
     /// the sender is dropped (records sent before that still arrive first),
     /// then returns after one last attempt and spool save.
     fn run(mut self, rx: Receiver<Record>) {
-        for (spool, records) in spool::adopt(&self.places) {
+        for adopted in spool::adopt(&self.places) {
             let ix = self.spools.len();
-            let mut slot = Slot::new(spool);
-            // A spool left empty (all written, the removal failed) goes.
-            slot.dirty = records.is_empty();
-            self.spools.push(slot);
-            self.pending.extend(records.into_iter().map(|record| Entry {
-                record,
-                spool: ix,
-                saved: true,
-            }));
-            // A spool left empty (all written, the removal failed) goes.
-            self.spools[ix].dirty = true;
+            self.spools.push(Slot {
+                spool: adopted.spool,
+                dirty: adopted.stale,
+            });
+            self.pending
+                .extend(adopted.records.into_iter().map(|record| Entry {
+                    record,
+                    spool: ix,
+                    saved: true,
+                }));
         }
         let mut next_retry = Instant::now();
         loop {
@@ -339,8 +341,10 @@ impl<D: Disk> Worker<D> {
                     }
                 }
             }
+            self.spool_error = None;
             let error = self.flush();
-            let spool_error = self.save_spools();
+            self.save_spools();
+            let spool_error = self.spool_error.take();
             self.report(error, spool_error);
             if stop {
                 return;
@@ -362,22 +366,28 @@ impl<D: Disk> Worker<D> {
         self.spools[OWN].dirty = true;
     }
 
-    /// Writes the pending records in order, in batches of one month, up to
-    /// the first batch that is not written; returns the last error.
+    /// Writes the pending records in order, in batches, up to the first
+    /// batch that is not written, bringing the spools in line after each;
+    /// returns the last error.
     fn flush(&mut self) -> Option<IoFailure> {
         let mut error = None;
-        while !self.pending.is_empty() {
+        while let Some(first) = self.pending.front() {
             match ensure_dir(&self.dir) {
                 Ok(not_durable) => error = error.or(not_durable),
                 Err(e) => return Some(e),
             }
+            // A batch is one month's, and either records no spool holds
+            // or records of one spool, so that one note in that spool says
+            // where they are going.
+            let kind = (first.spool, first.saved);
             let month = (self.clock)();
             let mut lines = Vec::new();
             let mut bytes = 0;
             for entry in &self.pending {
                 if lines.len() == BATCH_LINES
                     || bytes >= BATCH_BYTES
-                    || (!lines.is_empty() && (self.clock)() != month)
+                    || (!lines.is_empty()
+                        && ((entry.spool, entry.saved) != kind || (self.clock)() != month))
                 {
                     break;
                 }
@@ -385,15 +395,45 @@ impl<D: Disk> Worker<D> {
                 bytes += line.len() + 1;
                 lines.push(line);
             }
-            let path = self.dir.join(file_name(&month));
-            let appended = append_lines(&self.disk, &path, &lines, self.lock_wait);
+            let name = file_name(&month);
+            let path = self.dir.join(&name);
+            let count = lines.len();
+            let (spools, pending, places, unsafe_count) = (
+                &mut self.spools,
+                &mut self.pending,
+                &self.places,
+                &self.unsafe_count,
+            );
+            let mut noted = None;
+            let appended = append_lines(&self.disk, &path, &lines, self.lock_wait, |at| {
+                let (ix, true) = kind else {
+                    return;
+                };
+                let intent = Intent {
+                    file: name,
+                    dev: at.dev,
+                    ino: at.ino,
+                    offset: at.offset,
+                    count,
+                };
+                noted = save_slot(spools, ix, pending, places, unsafe_count, Some(&intent)).err();
+            });
+            if let (ix, true) = kind {
+                // Rewritten below, without the note (or, if the write
+                // failed, with the records still in it).
+                self.spools[ix].dirty = true;
+            }
             for _ in 0..appended.in_file {
                 self.written_front();
             }
+            if let Some(e) = noted {
+                self.spool_error = Some(e);
+            }
+            self.save_spools();
             if appended.error.is_some() {
                 error = appended.error;
             }
-            if appended.in_file < lines.len() {
+            if appended.in_file < count {
                 break;
             }
         }
@@ -415,33 +455,25 @@ impl<D: Disk> Worker<D> {
         }
     }
 
-    /// Brings every spool file in line with the records waiting for it;
-    /// returns why one could not be.
-    fn save_spools(&mut self) -> Option<String> {
-        let mut error = None;
-        for (ix, slot) in self.spools.iter_mut().enumerate() {
-            if !slot.dirty {
+    /// Brings every spool file in line with the records waiting for it,
+    /// noting in `spool_error` why one could not be.
+    fn save_spools(&mut self) {
+        for ix in 0..self.spools.len() {
+            if !self.spools[ix].dirty {
                 continue;
             }
-            let records = self
-                .pending
-                .iter()
-                .filter(|e| e.spool == ix)
-                .map(|e| &e.record);
-            match slot.spool.save(&self.places, records) {
-                Ok(()) => {
-                    slot.dirty = false;
-                    for entry in self.pending.iter_mut().filter(|e| e.spool == ix) {
-                        if !entry.saved {
-                            entry.saved = true;
-                            self.unsafe_count.fetch_sub(1, Ordering::SeqCst);
-                        }
-                    }
-                }
-                Err(e) => error = Some(e),
+            let saved = save_slot(
+                &mut self.spools,
+                ix,
+                &mut self.pending,
+                &self.places,
+                &self.unsafe_count,
+                None,
+            );
+            if let Err(e) = saved {
+                self.spool_error = Some(e);
             }
         }
-        error
     }
 
     /// Reports the resulting status if it changed.
@@ -478,6 +510,31 @@ impl<D: Disk> Worker<D> {
             (self.on_status)(status);
         }
     }
+}
+
+/// Saves spool `ix` with exactly the pending records it keeps, and marks
+/// them saved (no longer at risk).
+fn save_slot(
+    spools: &mut [Slot],
+    ix: usize,
+    pending: &mut VecDeque<Entry>,
+    places: &Places,
+    unsafe_count: &AtomicUsize,
+    writing: Option<&Intent>,
+) -> Result<(), String> {
+    let Some(slot) = spools.get_mut(ix) else {
+        return Ok(());
+    };
+    let records = pending.iter().filter(|e| e.spool == ix).map(|e| &e.record);
+    slot.spool.save(places, records, writing)?;
+    slot.dirty = false;
+    for entry in pending.iter_mut().filter(|e| e.spool == ix) {
+        if !entry.saved {
+            entry.saved = true;
+            unsafe_count.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    Ok(())
 }
 
 /// Creates `dir` (mode 0750) if missing and syncs its parent then; a

@@ -533,3 +533,46 @@ fn a_wedged_lock_is_a_failed_write_retried_later() {
     assert_eq!(w.shutdown(PATIENCE), Ok(()));
     assert_eq!(lines(&path), expected(0..1));
 }
+
+/// Dies (panics, taking the journal thread down) right after the append's
+/// fsync: a crash between the append and the spool's update.
+struct DiesAfterAppend;
+
+impl crate::journal::append::Disk for DiesAfterAppend {
+    fn sync_data(&self, file: &fs::File) -> std::io::Result<()> {
+        file.sync_data()?;
+        panic!("power cut");
+    }
+}
+
+#[test]
+fn a_crash_between_append_and_spool_update_duplicates_nothing() {
+    let disk = Broken::new();
+    let (w, _rx) = writer_with(disk.dir(), disk.options());
+    for n in 0..3 {
+        w.append(record(n));
+    }
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    disk.fix();
+
+    let (tx, _rx) = mpsc::channel();
+    let dying = JournalWriter::spawn_on(disk.dir(), disk.options(), DiesAfterAppend, move |s| {
+        let _ = tx.send(s);
+    });
+    let journal = disk.dir().join("journal-2026-11.jsonl");
+    wait_lines(&journal, &expected(0..3));
+    let _ = dying.shutdown(PATIENCE);
+    // The spool still holds them (moved to the journal directory, the
+    // first place that takes it now), with the note of where they went.
+    assert!(spools(&disk.fallback()).is_empty());
+    let kept = spools(&disk.dir());
+    assert_eq!(kept.len(), 1);
+    assert!(lines(&kept[0])[0].contains(r#""writing":{"file":"journal-2026-11.jsonl""#));
+    assert_eq!(spooled(&kept[0]), expected(0..3));
+
+    let (w, _rx) = writer_with(disk.dir(), disk.options());
+    w.append(record(3));
+    assert_eq!(w.shutdown(PATIENCE), Ok(()));
+    assert_eq!(lines(&journal), expected(0..4));
+    assert!(spools(&disk.dir()).is_empty());
+}
