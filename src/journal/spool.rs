@@ -65,10 +65,17 @@ pub(crate) struct Intent {
 /// (`/var/tmp` survives a reboot, unlike `/tmp`), or `None` if the
 /// effective uid cannot be read.
 pub fn default_spool_fallback() -> Option<PathBuf> {
+    Some(PathBuf::from(format!(
+        "/var/tmp/counter-kiosk-{}",
+        effective_uid()?
+    )))
+}
+
+/// The effective uid, from `/proc` (the crate's rustix has no `process`).
+fn effective_uid() -> Option<u32> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
     let uids = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
-    let euid: u32 = uids.split_whitespace().nth(1)?.parse().ok()?;
-    Some(PathBuf::from(format!("/var/tmp/counter-kiosk-{euid}")))
+    uids.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Where one journal's spools may live, in order of preference.
@@ -95,14 +102,31 @@ impl Places {
         }
     }
 
-    fn dirs(&self) -> impl Iterator<Item = &Path> {
-        [
+    /// The places in order, each once: a fallback that is the journal's
+    /// parent (or the same directory by another path) is not scanned
+    /// twice, which would make a spool look like its own stale copy.
+    fn dirs(&self) -> Vec<&Path> {
+        let mut seen = Vec::new();
+        let mut dirs = Vec::new();
+        for dir in [
             Some(self.journal_dir.as_path()),
             self.parent.as_deref(),
             self.fallback.as_deref(),
         ]
         .into_iter()
         .flatten()
+        {
+            let id = fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()));
+            let same_path = dirs
+                .iter()
+                .any(|d: &&Path| std::path::absolute(d).ok() == std::path::absolute(dir).ok());
+            if same_path || id.is_some_and(|id| seen.contains(&id)) {
+                continue;
+            }
+            seen.extend(id);
+            dirs.push(dir);
+        }
+        dirs
     }
 
     /// Makes `dir` ready to hold a spool: the journal directory is created
@@ -122,7 +146,7 @@ impl Places {
             Err(e) => return Err(e),
         }
         let meta = fs::symlink_metadata(dir)?;
-        let ours = fs::metadata("/proc/self").map(|m| m.uid()).ok() == Some(meta.uid());
+        let ours = effective_uid() == Some(meta.uid());
         if meta.file_type().is_dir() && ours && meta.permissions().mode() & 0o077 == 0 {
             Ok(())
         } else {
@@ -325,7 +349,12 @@ pub(crate) fn adopt(places: &Places) -> Vec<Adopted> {
         }
     }
     // The newest copy of each spool wins; the others are stale.
-    found.sort_by(|a, b| a.token.cmp(&b.token).then(b.seq.cmp(&a.seq)));
+    found.sort_by(|a, b| {
+        a.token
+            .cmp(&b.token)
+            .then(b.seq.cmp(&a.seq))
+            .then(b.locked.is_some().cmp(&a.locked.is_some()))
+    });
     let mut adopted: Vec<Found> = Vec::new();
     let mut last_token: Option<String> = None;
     for f in found {

@@ -141,3 +141,71 @@ fn the_default_fallback_is_per_user_in_var_tmp() {
     let uid = fs::metadata("/proc/self").unwrap().uid();
     assert_eq!(name, format!("/var/tmp/counter-kiosk-{uid}"));
 }
+
+#[test]
+fn a_fallback_that_is_the_parent_is_scanned_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The journal directory cannot be made (a file is there), so the
+    // spool goes to the parent, which is also the fallback.
+    let journal = tmp.path().join("jfile");
+    fs::write(&journal, "").unwrap();
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700)).unwrap();
+    let places = Places::new(&journal, Some(tmp.path().to_path_buf()));
+    let mut spool = Spool::new_own();
+    spool.save(&places, [record(4)].iter(), None).unwrap();
+    let path = spool.path().unwrap().to_path_buf();
+    assert_eq!(path.parent().unwrap(), tmp.path());
+    drop(spool);
+
+    // Seen twice, it would look like its own stale copy and be deleted.
+    let adopted = adopt(&places);
+    assert_eq!(durations(&adopted), [vec![4]]);
+    assert!(path.exists());
+}
+
+#[test]
+fn records_already_in_the_journal_at_the_noted_place_are_dropped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let journal = tmp.path().join("journal");
+    fs::create_dir(&journal).unwrap();
+    let file = journal.join("journal-2026-11.jsonl");
+    // Another kiosk's line, then (at the noted offset) the first record
+    // whole and the second missing only its newline.
+    let other = format!("{}\n", record(100).to_line());
+    fs::write(
+        &file,
+        format!("{other}{}\n{}", record(1).to_line(), record(2).to_line()),
+    )
+    .unwrap();
+    let meta = fs::metadata(&file).unwrap();
+    let places = Places::new(&journal, None);
+    let intent = Intent {
+        file: "journal-2026-11.jsonl".into(),
+        dev: meta.dev(),
+        ino: meta.ino(),
+        offset: other.len() as u64,
+        count: 3,
+    };
+    let mut spool = Spool::new_own();
+    let records = [record(1), record(2), record(3), record(4)];
+    spool.save(&places, records.iter(), Some(&intent)).unwrap();
+    drop(spool);
+    let adopted = adopt(&places);
+    assert_eq!(durations(&adopted), [vec![3, 4]]);
+    assert!(adopted[0].stale);
+
+    // Another file at that name (rotated since): nothing is dropped.
+    let Adopted { mut spool, .. } = adopt_one(adopted);
+    let moved = Intent {
+        ino: meta.ino() + 1,
+        ..intent
+    };
+    spool.save(&places, records.iter(), Some(&moved)).unwrap();
+    drop(spool);
+    assert_eq!(durations(&adopt(&places)), [vec![1, 2, 3, 4]]);
+}
+
+fn adopt_one(mut adopted: Vec<Adopted>) -> Adopted {
+    assert_eq!(adopted.len(), 1);
+    adopted.remove(0)
+}

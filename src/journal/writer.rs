@@ -418,18 +418,22 @@ impl<D: Disk> Worker<D> {
                 };
                 noted = save_slot(spools, ix, pending, places, unsafe_count, Some(&intent)).err();
             });
-            if let (ix, true) = kind {
-                // Rewritten below, without the note (or, if the write
-                // failed, with the records still in it).
-                self.spools[ix].dirty = true;
-            }
             for _ in 0..appended.in_file {
                 self.written_front();
             }
             if let Some(e) = noted {
+                // The records went in all the same: a spool that cannot be
+                // saved must not keep the journal from working.
                 self.spool_error = Some(e);
             }
-            self.save_spools();
+            if let (ix, true) = kind {
+                // At once, to keep the window for a crash small: without
+                // the note, and without what is in the journal now. The
+                // records of a batch no spool holds are left for the end
+                // of the round, so a healthy disk never writes a spool.
+                self.spools[ix].dirty = true;
+                self.save_spool(ix);
+            }
             if appended.error.is_some() {
                 error = appended.error;
             }
@@ -459,20 +463,23 @@ impl<D: Disk> Worker<D> {
     /// noting in `spool_error` why one could not be.
     fn save_spools(&mut self) {
         for ix in 0..self.spools.len() {
-            if !self.spools[ix].dirty {
-                continue;
+            if self.spools[ix].dirty {
+                self.save_spool(ix);
             }
-            let saved = save_slot(
-                &mut self.spools,
-                ix,
-                &mut self.pending,
-                &self.places,
-                &self.unsafe_count,
-                None,
-            );
-            if let Err(e) = saved {
-                self.spool_error = Some(e);
-            }
+        }
+    }
+
+    fn save_spool(&mut self, ix: usize) {
+        let saved = save_slot(
+            &mut self.spools,
+            ix,
+            &mut self.pending,
+            &self.places,
+            &self.unsafe_count,
+            None,
+        );
+        if let Err(e) = saved {
+            self.spool_error = Some(e);
         }
     }
 
