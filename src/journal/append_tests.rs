@@ -29,8 +29,8 @@ fn hold_lock(path: &Path) -> File {
     file
 }
 
-/// Tells the test, once, that the writer found the lock taken.
-struct Contended(Mutex<Option<mpsc::Sender<()>>>);
+/// Tells the test each time the writer finds the lock taken.
+struct Contended(Mutex<mpsc::Sender<()>>);
 
 use std::sync::Mutex;
 
@@ -38,9 +38,8 @@ impl Disk for Contended {
     fn try_lock(&self, file: &File) -> io::Result<bool> {
         let got = try_lock_exclusive(file)?;
         if !got {
-            if let Some(tx) = self.0.lock().unwrap().take() {
-                tx.send(()).unwrap();
-            }
+            // The test may have stopped listening.
+            let _ = self.0.lock().unwrap().send(());
         }
         Ok(got)
     }
@@ -82,11 +81,13 @@ fn a_writer_waits_for_another_kiosks_line_to_be_finished() {
     other.write_all(&line(0).as_bytes()[..10]).unwrap();
 
     let (tx, contended) = mpsc::channel();
-    let disk = Contended(Mutex::new(Some(tx)));
+    let disk = Contended(Mutex::new(tx));
     let writer_path = path.clone();
     let writer =
         thread::spawn(move || append_lines(&disk, &writer_path, &lines(1..2), PATIENCE, |_| {}));
-    // The writer has tried the lock and found it taken...
+    // The writer has found the lock taken, and then again: it is waiting,
+    // it has not gone ahead to look at the fragment...
+    contended.recv_timeout(PATIENCE).unwrap();
     contended.recv_timeout(PATIENCE).unwrap();
     // ...so the other kiosk finishes its line and lets go.
     other.write_all(&line(0).as_bytes()[10..]).unwrap();
