@@ -1,7 +1,10 @@
 //! The anonymized outcome journal of DESIGN section 5. This module owns the
-//! record schema; appending durably and reading tolerantly live beside it.
+//! record schema and writing it: `writer` (the journal thread), `append`
+//! (one locked, undoable append to a monthly file) and `spool` (records
+//! the journal could not take yet, kept on disk for the next writer).
+//! Reading tolerantly lives in `report`.
 
-pub(crate) mod append;
+mod append;
 mod record;
 mod spool;
 mod writer;

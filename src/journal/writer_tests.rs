@@ -538,7 +538,7 @@ fn a_wedged_lock_is_a_failed_write_retried_later() {
 /// fsync: a crash between the append and the spool's update.
 struct DiesAfterAppend;
 
-impl crate::journal::append::Disk for DiesAfterAppend {
+impl Disk for DiesAfterAppend {
     fn sync_data(&self, file: &fs::File) -> std::io::Result<()> {
         file.sync_data()?;
         panic!("power cut");
