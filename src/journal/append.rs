@@ -4,8 +4,11 @@
 //! journal can never both decide to end the same torn fragment (a blank
 //! line) or read a length in the middle of each other's write. A write that
 //! fails half way is undone by truncating back to the length seen under the
-//! lock. The bytes go out through a [`Disk`], so tests can make a disk that
-//! fills up after N bytes or is slow to give up its lock.
+//! lock. A lock another process holds longer than a bound fails the append
+//! (it is retried later); a filesystem that has no `flock` at all gets
+//! unlocked appends, as before. The bytes go out through a [`Disk`], so
+//! tests can make a disk that fills up after N bytes or is slow to give up
+//! its lock.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -264,8 +267,13 @@ fn lock_until<D: Disk>(
 ) -> Result<(), IoFailure> {
     let mut pause = Duration::from_millis(1);
     loop {
-        if disk.try_lock(file).map_err(fail("lock", path))? {
-            return Ok(());
+        match disk.try_lock(file) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            // A filesystem without flock (some network and FUSE ones):
+            // append as before, one O_APPEND write, rather than never.
+            Err(e) if no_locks_here(&e) => return Ok(()),
+            Err(e) => return Err(fail("lock", path)(e)),
         }
         let now = Instant::now();
         if now >= deadline {
@@ -280,6 +288,15 @@ fn lock_until<D: Disk>(
         thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(LOCK_POLL_MAX);
     }
+}
+
+/// The errors of a filesystem that does not do `flock` at all.
+fn no_locks_here(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    let errno = Errno::from_io_error(e);
+    [Errno::NOLCK, Errno::OPNOTSUPP, Errno::NOSYS, Errno::INVAL]
+        .iter()
+        .any(|no| errno == Some(*no))
 }
 
 fn kind_of(meta: &fs::Metadata) -> &'static str {

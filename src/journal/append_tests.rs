@@ -229,3 +229,23 @@ fn a_file_rotated_before_the_lock_is_opened_again() {
     assert_eq!(rotated, format!("{}\n", line(0)));
     assert_eq!(fs::read_to_string(&path).unwrap(), format!("{}\n", line(1)));
 }
+
+/// A filesystem that does not do `flock`.
+struct NoLocks;
+
+impl Disk for NoLocks {
+    fn try_lock(&self, _file: &File) -> io::Result<bool> {
+        Err(io::Error::from_raw_os_error(95)) // EOPNOTSUPP
+    }
+}
+
+#[test]
+fn a_filesystem_without_locks_still_gets_its_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("journal-2026-11.jsonl");
+    let appended = append_lines(&NoLocks, &path, &lines(0..2), PATIENCE, |_| {});
+    assert_eq!(appended.in_file, 2);
+    assert!(appended.error.is_none(), "{:?}", appended.error);
+    let want: String = lines(0..2).iter().map(|l| format!("{l}\n")).collect();
+    assert_eq!(fs::read_to_string(&path).unwrap(), want);
+}
