@@ -2,23 +2,24 @@
 //! so that a slow or failing disk never stalls the UI thread and no record is
 //! lost while the disk is away. The UI only sends records; the thread writes
 //! each as one line of `<dir>/journal-YYYY-MM.jsonl` (the local month at the
-//! time of writing), fsyncs it, keeps whatever it could not write in an
-//! in-memory queue in order, retries, and reports its state through a
-//! callback.
+//! time of writing), fsyncs it, keeps whatever it could not write in order,
+//! retries, and reports its state through a callback.
 //!
-//! Durability and concurrency: every line goes out in one `write` on a file
-//! opened with `O_APPEND`, so kiosks sharing a journal directory never
-//! interleave inside a line. A write that fails half way (disk full) can leave
-//! a torn fragment; the reader skips torn lines, and before the next append
-//! the writer ends such a fragment with a newline so it cannot swallow the
-//! good line that follows. A record counts as written once its bytes are in
+//! Durability and concurrency: each append takes an `flock` on the file and
+//! checks, writes and fsyncs under it (see `append`), so kiosks sharing a
+//! journal never interleave or leave a blank line; a write that fails half
+//! way is truncated back. A record counts as written once its bytes are in
 //! the file: if only the fsync fails, writing the line again could duplicate
 //! it, so the error is reported and the record is not retried.
+//!
+//! Records that wait are also kept in a spool file (see `spool`), rewritten
+//! after every attempt that changed them, so a stop or a crash while the
+//! journal fails loses nothing: the next writer on the same journal writes
+//! them first, oldest first.
 
 use std::collections::VecDeque;
-use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -28,21 +29,29 @@ use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Timelike};
 
+use super::append::{append_lines, fail, sync_dir, Disk, IoFailure, RealDisk};
+use super::spool::{self, default_spool_fallback, Intent, Places, Spool};
 use super::{LocalHour, Record};
 
 /// How often a failing journal is retried when no new record arrives.
 const DEFAULT_RETRY: Duration = Duration::from_secs(5);
+/// How long an append waits for another kiosk's lock on the file.
+const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(2);
 /// How long `Drop` waits for the last write; `shutdown` is the patient path.
 const DROP_GRACE: Duration = Duration::from_millis(200);
-const FILE_MODE: u32 = 0o640;
 const DIR_MODE: u32 = 0o750;
+/// A burst of records goes out in one write, up to these bounds.
+const BATCH_LINES: usize = 256;
+const BATCH_BYTES: usize = 1 << 20;
 
 /// What the staff-facing mark shows about the journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalStatus {
     Ok,
-    /// `pending` records wait in memory for the disk to come back; 0 means
-    /// lines were written but the disk did not confirm them (fsync failed).
+    /// `pending` records wait for the disk to come back (in memory and, as
+    /// `error` says, in a spool file if one could be written); 0 means
+    /// lines were written but the disk did not confirm them (fsync failed),
+    /// or a spool could not be updated.
     Failing {
         pending: usize,
         error: String,
@@ -54,6 +63,32 @@ pub fn file_name(month: &LocalHour) -> String {
     format!("journal-{}.jsonl", month.month_stamp())
 }
 
+/// How a writer runs beyond its directory; `Default` is what
+/// [`JournalWriter::spawn`] uses.
+pub struct WriterOptions {
+    /// The clock that names the monthly file.
+    pub clock: Box<dyn Fn() -> LocalHour + Send>,
+    /// How often a failing journal is retried when no record arrives.
+    pub retry_every: Duration,
+    /// How long an append waits for a lock another process holds on the
+    /// journal file before it counts as failed (and is retried later).
+    pub lock_wait: Duration,
+    /// The last place for the spool, after the journal directory and its
+    /// parent; `None`: none.
+    pub spool_fallback: Option<PathBuf>,
+}
+
+impl Default for WriterOptions {
+    fn default() -> WriterOptions {
+        WriterOptions {
+            clock: Box::new(local_hour_now),
+            retry_every: DEFAULT_RETRY,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            spool_fallback: default_spool_fallback(),
+        }
+    }
+}
+
 /// Handle to the journal thread. Dropping it stops the thread after a short
 /// grace; call [`JournalWriter::shutdown`] to wait for the last write.
 pub struct JournalWriter {
@@ -61,21 +96,23 @@ pub struct JournalWriter {
     tx: Option<Sender<Record>>,
     /// Receives one `()` when the thread has made its last attempt.
     done: Receiver<()>,
-    /// Records handed to `append` and not yet in a file, including those
-    /// still in the channel; what `shutdown` reports as lost.
-    unwritten: Arc<AtomicUsize>,
+    /// Records handed to `append` that are neither in a journal file nor
+    /// in a spool file, including those still in the channel; what
+    /// `shutdown` reports as lost.
+    unsafe_count: Arc<AtomicUsize>,
     handle: Option<JoinHandle<()>>,
 }
 
 impl JournalWriter {
     /// Starts the journal thread writing into `dir` by the local clock,
-    /// retrying a failing disk every 5 s. `on_status` runs on the journal
-    /// thread, only when the status changes; it must not block or panic.
+    /// retrying a failing disk every 5 s. Records a previous writer left in
+    /// a spool are written first. `on_status` runs on the journal thread,
+    /// only when the status changes; it must not block or panic.
     pub fn spawn(
         dir: PathBuf,
         on_status: impl Fn(JournalStatus) + Send + 'static,
     ) -> JournalWriter {
-        Self::spawn_with_clock(dir, local_hour_now, DEFAULT_RETRY, on_status)
+        Self::spawn_with(dir, WriterOptions::default(), on_status)
     }
 
     /// As [`JournalWriter::spawn`], with the clock that names the monthly
@@ -86,21 +123,50 @@ impl JournalWriter {
         retry_every: Duration,
         on_status: impl Fn(JournalStatus) + Send + 'static,
     ) -> JournalWriter {
+        let options = WriterOptions {
+            clock: Box::new(clock),
+            retry_every,
+            ..WriterOptions::default()
+        };
+        Self::spawn_with(dir, options, on_status)
+    }
+
+    /// As [`JournalWriter::spawn`], with every option given.
+    pub fn spawn_with(
+        dir: PathBuf,
+        options: WriterOptions,
+        on_status: impl Fn(JournalStatus) + Send + 'static,
+    ) -> JournalWriter {
+        Self::spawn_on(dir, options, RealDisk, on_status)
+    }
+
+    /// As [`JournalWriter::spawn_with`], writing through `disk`.
+    pub(crate) fn spawn_on<D: Disk>(
+        dir: PathBuf,
+        options: WriterOptions,
+        disk: D,
+        on_status: impl Fn(JournalStatus) + Send + 'static,
+    ) -> JournalWriter {
         let (tx, rx) = mpsc::channel();
         let (done_tx, done) = mpsc::channel();
-        let unwritten = Arc::new(AtomicUsize::new(0));
+        let unsafe_count = Arc::new(AtomicUsize::new(0));
         let worker = Worker {
+            places: Places::new(&dir, options.spool_fallback),
             dir,
-            clock: Box::new(clock),
+            disk,
+            clock: options.clock,
             on_status: Box::new(on_status),
-            retry_every: retry_every.max(Duration::from_millis(1)),
+            retry_every: options.retry_every.max(Duration::from_millis(1)),
+            lock_wait: options.lock_wait,
             pending: VecDeque::new(),
-            unwritten: Arc::clone(&unwritten),
+            spools: vec![Slot::new(Spool::new_own())],
+            unsafe_count: Arc::clone(&unsafe_count),
+            spool_error: None,
             last_status: JournalStatus::Ok,
         };
         // The worker travels by channel rather than inside the closure so
         // that, if the thread cannot be started, it is still here to report.
-        let (worker_tx, worker_rx) = mpsc::channel::<Worker>();
+        let (worker_tx, worker_rx) = mpsc::channel::<Worker<D>>();
         let spawned = thread::Builder::new()
             .name("journal".into())
             .spawn(move || {
@@ -115,7 +181,7 @@ impl JournalWriter {
                 Some(handle)
             }
             Err(e) => {
-                // Records sent from now on stay counted in `unwritten`.
+                // Records sent from now on stay counted in `unsafe_count`.
                 (worker.on_status)(JournalStatus::Failing {
                     pending: 0,
                     error: format!("cannot start the journal thread: {e}"),
@@ -126,7 +192,7 @@ impl JournalWriter {
         JournalWriter {
             tx: Some(tx),
             done,
-            unwritten,
+            unsafe_count,
             handle,
         }
     }
@@ -135,14 +201,16 @@ impl JournalWriter {
     /// thread is gone the record is counted as lost in `shutdown`'s result.
     pub fn append(&self, record: Record) {
         // Counted before sending, so the thread never decrements below zero.
-        self.unwritten.fetch_add(1, Ordering::SeqCst);
+        self.unsafe_count.fetch_add(1, Ordering::SeqCst);
         if let Some(tx) = &self.tx {
             let _ = tx.send(record);
         }
     }
 
     /// Stops the thread after one last attempt to write what is pending,
-    /// waiting at most `within`. `Err(n)`: `n` records were not written.
+    /// waiting at most `within`. What still cannot be written is left in a
+    /// spool for the next writer. `Err(n)`: `n` records are neither written
+    /// nor spooled, and are lost.
     pub fn shutdown(mut self, within: Duration) -> Result<(), usize> {
         drop(self.tx.take());
         match self.done.recv_timeout(within) {
@@ -154,7 +222,7 @@ impl JournalWriter {
             // Stuck in a write: leave the thread detached, count what is left.
             Err(RecvTimeoutError::Timeout) => {}
         }
-        match self.unwritten.load(Ordering::SeqCst) {
+        match self.unsafe_count.load(Ordering::SeqCst) {
             0 => Ok(()),
             n => Err(n),
         }
@@ -184,41 +252,88 @@ fn local_hour_now() -> LocalHour {
     }
 }
 
+/// A record waiting to be written.
+struct Entry {
+    record: Record,
+    /// Index of the spool (in `Worker::spools`) that keeps it.
+    spool: usize,
+    /// Whether that spool's file on disk holds it.
+    saved: bool,
+}
+
+struct Slot {
+    spool: Spool,
+    /// The file on disk no longer matches the records waiting for it.
+    dirty: bool,
+}
+
+impl Slot {
+    fn new(spool: Spool) -> Slot {
+        Slot {
+            spool,
+            dirty: false,
+        }
+    }
+}
+
 /// The journal thread's state.
-struct Worker {
+struct Worker<D> {
     dir: PathBuf,
+    places: Places,
+    disk: D,
     clock: Box<dyn Fn() -> LocalHour + Send>,
     on_status: Box<dyn Fn(JournalStatus) + Send>,
     retry_every: Duration,
-    /// Records not yet written, oldest first.
-    pending: VecDeque<Record>,
-    unwritten: Arc<AtomicUsize>,
+    lock_wait: Duration,
+    /// Records not yet written, oldest first: taken-over spools' first.
+    pending: VecDeque<Entry>,
+    /// This writer's own spool first, then those taken over.
+    spools: Vec<Slot>,
+    unsafe_count: Arc<AtomicUsize>,
+    /// Why a spool could not be saved in this round, if one could not.
+    spool_error: Option<String>,
     last_status: JournalStatus,
 }
 
-impl Worker {
-    /// Runs until the sender is dropped (records sent before that still
-    /// arrive first), then returns after one last attempt.
+const OWN: usize = 0;
+
+impl<D: Disk> Worker<D> {
+    /// Takes over spools left by writers that are gone, then runs until
+    /// the sender is dropped (records sent before that still arrive first),
+    /// then returns after one last attempt and spool save.
     fn run(mut self, rx: Receiver<Record>) {
+        for adopted in spool::adopt(&self.places) {
+            let ix = self.spools.len();
+            self.spools.push(Slot {
+                spool: adopted.spool,
+                dirty: adopted.stale,
+            });
+            self.pending
+                .extend(adopted.records.into_iter().map(|record| Entry {
+                    record,
+                    spool: ix,
+                    saved: true,
+                }));
+        }
         let mut next_retry = Instant::now();
         loop {
-            // Sleep until a record comes, or, with records waiting, until
-            // the next retry.
-            let received = if self.pending.is_empty() {
+            // Sleep until a record comes, or, with work left, until the
+            // next retry.
+            let received = if self.idle() {
                 rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
             } else {
                 rx.recv_timeout(next_retry.saturating_duration_since(Instant::now()))
             };
             let mut stop = false;
             match received {
-                Ok(record) => self.pending.push_back(record),
+                Ok(record) => self.push(record),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => stop = true,
             }
             // A burst of records makes one attempt, not one per record.
             loop {
                 match rx.try_recv() {
-                    Ok(record) => self.pending.push_back(record),
+                    Ok(record) => self.push(record),
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => {
                         stop = true;
@@ -226,7 +341,11 @@ impl Worker {
                     }
                 }
             }
-            self.flush();
+            self.spool_error = None;
+            let error = self.flush();
+            self.save_spools();
+            let spool_error = self.spool_error.take();
+            self.report(error, spool_error);
             if stop {
                 return;
             }
@@ -234,29 +353,164 @@ impl Worker {
         }
     }
 
-    /// Writes the pending records in order, up to the first that fails, and
-    /// reports the resulting status if it changed.
-    fn flush(&mut self) {
+    fn idle(&self) -> bool {
+        self.pending.is_empty() && self.spools.iter().all(|s| !s.dirty)
+    }
+
+    fn push(&mut self, record: Record) {
+        self.pending.push_back(Entry {
+            record,
+            spool: OWN,
+            saved: false,
+        });
+        self.spools[OWN].dirty = true;
+    }
+
+    /// Writes the pending records in order, in batches, up to the first
+    /// batch that is not written, bringing the spools in line after each;
+    /// returns the last error.
+    fn flush(&mut self) -> Option<IoFailure> {
         let mut error = None;
-        while let Some(record) = self.pending.front() {
+        while let Some(first) = self.pending.front() {
+            match ensure_dir(&self.dir) {
+                Ok(not_durable) => error = error.or(not_durable),
+                Err(e) => return Some(e),
+            }
+            // A batch is one month's, and either records no spool holds
+            // or records of one spool, so that one note in that spool says
+            // where they are going.
+            let kind = (first.spool, first.saved);
             let month = (self.clock)();
-            match write_line(&self.dir, &month, &record.to_line()) {
-                Ok(()) => {}
-                Err(WriteError::NotDurable(e)) => error = Some(e.to_string()),
-                Err(WriteError::NotWritten(e)) => {
-                    error = Some(e.to_string());
+            let mut lines = Vec::new();
+            let mut bytes = 0;
+            for entry in &self.pending {
+                if lines.len() == BATCH_LINES
+                    || bytes >= BATCH_BYTES
+                    || (!lines.is_empty()
+                        && ((entry.spool, entry.saved) != kind || (self.clock)() != month))
+                {
                     break;
                 }
+                let line = entry.record.to_line();
+                bytes += line.len() + 1;
+                lines.push(line);
             }
-            self.pending.pop_front();
-            self.unwritten.fetch_sub(1, Ordering::SeqCst);
+            let name = file_name(&month);
+            let path = self.dir.join(&name);
+            let count = lines.len();
+            let (spools, pending, places, unsafe_count) = (
+                &mut self.spools,
+                &mut self.pending,
+                &self.places,
+                &self.unsafe_count,
+            );
+            let mut noted = None;
+            let appended = append_lines(&self.disk, &path, &lines, self.lock_wait, |at| {
+                let (ix, true) = kind else {
+                    return;
+                };
+                let intent = Intent {
+                    file: name,
+                    dev: at.dev,
+                    ino: at.ino,
+                    offset: at.offset,
+                    count,
+                };
+                noted = save_slot(spools, ix, pending, places, unsafe_count, Some(&intent)).err();
+            });
+            for _ in 0..appended.in_file {
+                self.written_front();
+            }
+            if let Some(e) = noted {
+                // The records went in all the same: a spool that cannot be
+                // saved must not keep the journal from working.
+                self.spool_error = Some(e);
+            }
+            if let (ix, true) = kind {
+                // At once, to keep the window for a crash small: without
+                // the note, and without what is in the journal now. The
+                // records of a batch no spool holds are left for the end
+                // of the round, so a healthy disk never writes a spool.
+                self.spools[ix].dirty = true;
+                self.save_spool(ix);
+            }
+            if appended.error.is_some() {
+                error = appended.error;
+            }
+            if appended.in_file < count {
+                break;
+            }
         }
-        let status = match error {
-            None => JournalStatus::Ok,
-            Some(error) => JournalStatus::Failing {
-                pending: self.pending.len(),
-                error,
-            },
+        error
+    }
+
+    /// The oldest pending record is in the journal now.
+    fn written_front(&mut self) {
+        let Some(entry) = self.pending.pop_front() else {
+            return;
+        };
+        if entry.saved {
+            // Its spool still holds it: rewrite that spool without it.
+            if let Some(slot) = self.spools.get_mut(entry.spool) {
+                slot.dirty = true;
+            }
+        } else {
+            self.unsafe_count.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Brings every spool file in line with the records waiting for it,
+    /// noting in `spool_error` why one could not be.
+    fn save_spools(&mut self) {
+        for ix in 0..self.spools.len() {
+            if self.spools[ix].dirty {
+                self.save_spool(ix);
+            }
+        }
+    }
+
+    fn save_spool(&mut self, ix: usize) {
+        let saved = save_slot(
+            &mut self.spools,
+            ix,
+            &mut self.pending,
+            &self.places,
+            &self.unsafe_count,
+            None,
+        );
+        if let Err(e) = saved {
+            self.spool_error = Some(e);
+        }
+    }
+
+    /// Reports the resulting status if it changed.
+    fn report(&mut self, error: Option<IoFailure>, spool_error: Option<String>) {
+        let status = match (error, spool_error) {
+            (None, None) if self.pending.is_empty() => JournalStatus::Ok,
+            (error, spool_error) => {
+                let mut text = error.map_or_else(String::new, |e| e.to_string());
+                if text.is_empty() && !self.pending.is_empty() {
+                    text = "records wait to be written".into();
+                }
+                let kept: Vec<String> = self
+                    .spools
+                    .iter()
+                    .filter_map(|s| s.spool.path())
+                    .map(|p| p.display().to_string())
+                    .collect();
+                if let Some(e) = spool_error {
+                    if !text.is_empty() {
+                        text.push_str("; ");
+                    }
+                    text.push_str(&format!("spool: {e}"));
+                } else if !kept.is_empty() && !self.pending.is_empty() {
+                    text.push_str(&format!("; kept in {}", kept.join(", ")));
+                }
+                JournalStatus::Failing {
+                    pending: self.pending.len(),
+                    error: text,
+                }
+            }
         };
         if status != self.last_status {
             self.last_status = status.clone();
@@ -265,397 +519,49 @@ impl Worker {
     }
 }
 
-/// One failed step of an append, with the path it was about.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {action}: {source}", path.display())]
-struct IoFailure {
-    action: &'static str,
-    path: PathBuf,
-    source: io::Error,
-}
-
-fn fail(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> IoFailure {
-    let path = path.to_path_buf();
-    move |source| IoFailure {
-        action,
-        path,
-        source,
-    }
-}
-
-enum WriteError {
-    /// The line is not in the file (at most a torn fragment is): retry it.
-    NotWritten(IoFailure),
-    /// The line is in the file but may not survive power loss: do not write
-    /// it again, only report.
-    NotDurable(IoFailure),
-}
-
-/// Appends `line` and a newline to the month's file in `dir`, durably.
-fn write_line(dir: &Path, month: &LocalHour, line: &str) -> Result<(), WriteError> {
-    let created_dir = ensure_dir(dir).map_err(WriteError::NotWritten)?;
-    let path = dir.join(file_name(month));
-    let (file, created_file) = open_append(&path).map_err(WriteError::NotWritten)?;
-
-    let mut buf = Vec::with_capacity(line.len() + 2);
-    if !ends_with_newline(&file)
-        .map_err(fail("read", &path))
-        .map_err(WriteError::NotWritten)?
-    {
-        // End a torn fragment (a failed write, a crash) so it stays its own
-        // skipped line instead of corrupting this one.
-        buf.push(b'\n');
-    }
-    buf.extend_from_slice(line.as_bytes());
-    buf.push(b'\n');
-    // One write call for a buffer this small; with O_APPEND the kernel
-    // places it whole at the end, after any other kiosk's line.
-    (&file)
-        .write_all(&buf)
-        .map_err(fail("write", &path))
-        .map_err(WriteError::NotWritten)?;
-
-    file.sync_data()
-        .map_err(fail("fsync", &path))
-        .map_err(WriteError::NotDurable)?;
-    // A new directory entry is durable only once its directory is synced.
-    if created_file {
-        sync_dir(dir).map_err(WriteError::NotDurable)?;
-    }
-    if created_dir {
-        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-            sync_dir(parent).map_err(WriteError::NotDurable)?;
+/// Saves spool `ix` with exactly the pending records it keeps, and marks
+/// them saved (no longer at risk).
+fn save_slot(
+    spools: &mut [Slot],
+    ix: usize,
+    pending: &mut VecDeque<Entry>,
+    places: &Places,
+    unsafe_count: &AtomicUsize,
+    writing: Option<&Intent>,
+) -> Result<(), String> {
+    let Some(slot) = spools.get_mut(ix) else {
+        return Ok(());
+    };
+    let records = pending.iter().filter(|e| e.spool == ix).map(|e| &e.record);
+    slot.spool.save(places, records, writing)?;
+    slot.dirty = false;
+    for entry in pending.iter_mut().filter(|e| e.spool == ix) {
+        if !entry.saved {
+            entry.saved = true;
+            unsafe_count.fetch_sub(1, Ordering::SeqCst);
         }
     }
     Ok(())
 }
 
-/// Creates `dir` (mode 0750) if missing; true if it did.
-fn ensure_dir(dir: &Path) -> Result<bool, IoFailure> {
-    if fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
-        return Ok(false);
+/// Creates `dir` (mode 0750) if missing and syncs its parent then; a
+/// failed sync is only reported (`Ok(Some)`): the records can still go in.
+fn ensure_dir(dir: &Path) -> Result<Option<IoFailure>, IoFailure> {
+    if std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Ok(None);
     }
     DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)
         .create(dir)
         .map_err(fail("create directory", dir))?;
-    Ok(true)
-}
-
-/// Opens `path` for appending, creating it (mode 0640) if missing; the flag
-/// says whether this call created it.
-fn open_append(path: &Path) -> Result<(File, bool), IoFailure> {
-    let existing = || OpenOptions::new().read(true).append(true).open(path);
-    match existing() {
-        Ok(file) => return Ok((file, false)),
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(fail("open", path)(e)),
-        Err(_) => {}
-    }
-    match OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create_new(true)
-        .mode(FILE_MODE)
-        .open(path)
-    {
-        Ok(file) => Ok((file, true)),
-        // Another kiosk created it between the two calls.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => existing()
-            .map(|file| (file, false))
-            .map_err(fail("open", path)),
-        Err(e) => Err(fail("create", path)(e)),
-    }
-}
-
-/// True if the file is empty or its last byte is a newline.
-fn ends_with_newline(file: &File) -> io::Result<bool> {
-    let len = file.metadata()?.len();
-    if len == 0 {
-        return Ok(true);
-    }
-    let mut last = [0u8; 1];
-    file.read_exact_at(&mut last, len - 1)?;
-    Ok(last[0] == b'\n')
-}
-
-fn sync_dir(dir: &Path) -> Result<(), IoFailure> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(fail("fsync directory", dir))
+    // A new directory entry is durable only once its directory is synced.
+    Ok(dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .and_then(|parent| sync_dir(parent).err()))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::PermissionsExt;
-    use std::sync::atomic::AtomicBool;
-
-    const FAST: Duration = Duration::from_millis(20);
-    const PATIENCE: Duration = Duration::from_secs(5);
-
-    #[rustfmt::skip]
-    const NOV: LocalHour = LocalHour { year: 2026, month: 11, day: 30, hour: 23 };
-    #[rustfmt::skip]
-    const DEC: LocalHour = LocalHour { year: 2026, month: 12, day: 1, hour: 0 };
-
-    fn record(n: u64) -> Record {
-        Record {
-            v: 1,
-            flow: "mfa-login".into(),
-            flow_hash: "3f2a9c1e".into(),
-            kiosk: "counter".into(),
-            hour: "2026-11-30T23".into(),
-            lang: "ja".into(),
-            outcome: "resolved".into(),
-            end: "done".into(),
-            steps: Vec::new(),
-            help: 0,
-            back: 0,
-            duration_ms: n,
-        }
-    }
-
-    fn lines(path: &Path) -> Vec<String> {
-        fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    fn expected(range: std::ops::Range<u64>) -> Vec<String> {
-        range.map(|n| record(n).to_line()).collect()
-    }
-
-    /// A writer on a fixed November clock whose statuses arrive on a channel.
-    fn writer(dir: PathBuf) -> (JournalWriter, Receiver<JournalStatus>) {
-        let (tx, rx) = mpsc::channel();
-        let w = JournalWriter::spawn_with_clock(
-            dir,
-            || NOV,
-            FAST,
-            move |s| {
-                let _ = tx.send(s);
-            },
-        );
-        (w, rx)
-    }
-
-    /// Waits (boundedly) for a status matching `want`, returning all seen.
-    fn wait_status(
-        rx: &Receiver<JournalStatus>,
-        want: impl Fn(&JournalStatus) -> bool,
-    ) -> Vec<JournalStatus> {
-        let deadline = Instant::now() + PATIENCE;
-        let mut seen = Vec::new();
-        while let Ok(s) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            let done = want(&s);
-            seen.push(s);
-            if done {
-                return seen;
-            }
-        }
-        panic!("status never came; saw {seen:?}");
-    }
-
-    fn umask() -> u32 {
-        let status = fs::read_to_string("/proc/self/status").unwrap();
-        let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
-        u32::from_str_radix(line["Umask:".len()..].trim(), 8).unwrap()
-    }
-
-    #[test]
-    fn file_is_named_by_month() {
-        assert_eq!(file_name(&NOV), "journal-2026-11.jsonl");
-        assert_eq!(file_name(&DEC), "journal-2026-12.jsonl");
-    }
-
-    #[test]
-    fn records_land_in_the_month_of_writing() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("journal");
-        let calls = AtomicUsize::new(0);
-        // The first write happens in November, every later one in December.
-        let clock = move || match calls.fetch_add(1, Ordering::SeqCst) {
-            0 => NOV,
-            _ => DEC,
-        };
-        let w = JournalWriter::spawn_with_clock(dir.clone(), clock, FAST, |_| {});
-        for n in 0..3 {
-            w.append(record(n));
-        }
-        assert_eq!(w.shutdown(PATIENCE), Ok(()));
-        assert_eq!(lines(&dir.join("journal-2026-11.jsonl")), expected(0..1));
-        assert_eq!(lines(&dir.join("journal-2026-12.jsonl")), expected(1..3));
-        let raw = fs::read_to_string(dir.join("journal-2026-12.jsonl")).unwrap();
-        assert!(raw.ends_with("}\n") && !raw.contains("\n\n"));
-    }
-
-    #[test]
-    fn modes_are_0640_and_0750() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("state/journal");
-        let (w, _rx) = writer(dir.clone());
-        w.append(record(1));
-        assert_eq!(w.shutdown(PATIENCE), Ok(()));
-        let mask = !umask();
-        let file = fs::metadata(dir.join("journal-2026-11.jsonl")).unwrap();
-        assert_eq!(file.permissions().mode() & 0o777, 0o640 & mask);
-        let d = fs::metadata(&dir).unwrap();
-        assert_eq!(d.permissions().mode() & 0o777, 0o750 & mask);
-    }
-
-    #[test]
-    fn many_appends_land_in_order() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (w, _rx) = writer(tmp.path().to_path_buf());
-        for n in 0..100 {
-            w.append(record(n));
-        }
-        assert_eq!(w.shutdown(PATIENCE), Ok(()));
-        assert_eq!(
-            lines(&tmp.path().join("journal-2026-11.jsonl")),
-            expected(0..100)
-        );
-    }
-
-    #[test]
-    fn two_kiosks_on_one_file_never_interleave() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (a, _ra) = writer(tmp.path().to_path_buf());
-        let (b, _rb) = writer(tmp.path().to_path_buf());
-        for n in 0..50 {
-            a.append(record(n));
-            b.append(record(1000 + n));
-        }
-        assert_eq!(a.shutdown(PATIENCE), Ok(()));
-        assert_eq!(b.shutdown(PATIENCE), Ok(()));
-        let got = lines(&tmp.path().join("journal-2026-11.jsonl"));
-        assert_eq!(got.len(), 100);
-        let parsed: Vec<u64> = got
-            .iter()
-            .map(|l| serde_json::from_str::<Record>(l).unwrap().duration_ms)
-            .collect();
-        let from_a: Vec<u64> = parsed.iter().copied().filter(|&n| n < 1000).collect();
-        assert_eq!(from_a, (0..50).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn a_torn_line_is_ended_before_the_next_record() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("journal-2026-11.jsonl");
-        fs::write(&path, "{\"v\":1,\"fl").unwrap();
-        let (w, _rx) = writer(tmp.path().to_path_buf());
-        w.append(record(7));
-        assert_eq!(w.shutdown(PATIENCE), Ok(()));
-        let want = format!("{{\"v\":1,\"fl\n{}\n", record(7).to_line());
-        assert_eq!(fs::read_to_string(&path).unwrap(), want);
-    }
-
-    #[test]
-    fn a_failing_disk_keeps_records_until_it_is_fixed() {
-        let tmp = tempfile::tempdir().unwrap();
-        // Tests run as root, which ignores permissions: a directory under a
-        // regular file can never be created, whoever we are.
-        let blocker = tmp.path().join("afile");
-        fs::write(&blocker, "").unwrap();
-        let dir = blocker.join("journal");
-        let (w, rx) = writer(dir.clone());
-        for n in 0..3 {
-            w.append(record(n));
-        }
-        let seen = wait_status(&rx, |s| {
-            matches!(s, JournalStatus::Failing { pending: 3, .. })
-        });
-        assert!(seen.iter().all(|s| s != &JournalStatus::Ok), "{seen:?}");
-        let JournalStatus::Failing { error, .. } = seen.last().unwrap() else {
-            unreachable!()
-        };
-        assert!(error.contains("afile/journal"), "{error}");
-        // Retries keep failing without repeating the same status.
-        thread::sleep(FAST * 5);
-        assert!(rx.try_recv().is_err());
-
-        w.append(record(3));
-        wait_status(&rx, |s| {
-            matches!(s, JournalStatus::Failing { pending: 4, .. })
-        });
-
-        // Fix the disk: the timer retry, not a new record, writes them out.
-        fs::remove_file(&blocker).unwrap();
-        fs::create_dir_all(&dir).unwrap();
-        wait_status(&rx, |s| s == &JournalStatus::Ok);
-        let file = dir.join("journal-2026-11.jsonl");
-        assert_eq!(lines(&file), expected(0..4));
-
-        w.append(record(4));
-        assert_eq!(w.shutdown(PATIENCE), Ok(()));
-        assert_eq!(lines(&file), expected(0..5));
-    }
-
-    #[test]
-    fn shutdown_counts_what_could_not_be_written() {
-        let tmp = tempfile::tempdir().unwrap();
-        let blocker = tmp.path().join("afile");
-        fs::write(&blocker, "").unwrap();
-        let (w, rx) = writer(blocker.join("journal"));
-        w.append(record(1));
-        w.append(record(2));
-        let started = Instant::now();
-        assert_eq!(w.shutdown(PATIENCE), Err(2));
-        assert!(started.elapsed() < PATIENCE);
-        assert!(rx
-            .try_iter()
-            .any(|s| matches!(s, JournalStatus::Failing { .. })));
-    }
-
-    #[test]
-    fn append_after_the_thread_died_does_not_panic() {
-        let tmp = tempfile::tempdir().unwrap();
-        let blocker = tmp.path().join("afile");
-        fs::write(&blocker, "").unwrap();
-        let reported = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&reported);
-        // A status callback that panics takes the journal thread down.
-        let w = JournalWriter::spawn_with_clock(
-            blocker.join("journal"),
-            || NOV,
-            FAST,
-            move |_| {
-                flag.store(true, Ordering::SeqCst);
-                panic!("status sink broke");
-            },
-        );
-        w.append(record(1));
-        let deadline = Instant::now() + PATIENCE;
-        while !w.handle.as_ref().is_some_and(|h| h.is_finished()) {
-            assert!(Instant::now() < deadline, "thread never died");
-            thread::sleep(Duration::from_millis(5));
-        }
-        assert!(reported.load(Ordering::SeqCst));
-        w.append(record(2));
-        w.append(record(3));
-        assert_eq!(w.shutdown(PATIENCE), Err(3));
-    }
-
-    #[test]
-    fn drop_writes_the_last_record_and_does_not_hang() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (w, _rx) = writer(tmp.path().to_path_buf());
-        w.append(record(9));
-        drop(w);
-        assert_eq!(
-            lines(&tmp.path().join("journal-2026-11.jsonl")),
-            expected(9..10)
-        );
-
-        let blocker = tmp.path().join("afile");
-        fs::write(&blocker, "").unwrap();
-        let (w, _rx) = writer(blocker.join("journal"));
-        w.append(record(1));
-        let started = Instant::now();
-        drop(w);
-        assert!(started.elapsed() < Duration::from_secs(1));
-    }
-}
+#[path = "writer_tests.rs"]
+mod tests;
