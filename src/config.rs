@@ -11,6 +11,7 @@ use toml::Spanned;
 use crate::diag::{Collector, Diagnostic};
 use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
+use crate::flow::read_bounded::{read_text, ReadProblem, CONFIG_LIMIT};
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
 use crate::speech::tts::TtsLayout;
 use crate::toml_tree::{self as tree, join_path};
@@ -116,21 +117,33 @@ impl LoadedConfig {
     }
 }
 
+/// The file is not a regular file, is over the cap, cannot be read, or is
+/// not UTF-8: the kiosk runs on the defaults.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read {path}: {source}")]
+#[error("{}", source.describe(path))]
 pub struct ReadError {
     pub path: String,
-    pub source: std::io::Error,
+    pub source: ReadProblem,
 }
 
+impl ReadError {
+    /// The error as a `FILE:LINE:COL: error: …` line, like the diagnostics.
+    pub fn to_diagnostic_line(&self) -> String {
+        self.source.to_diagnostic_line(&self.path)
+    }
+}
+
+/// Reads the config file through the same bounded reader as flows (a
+/// regular file of at most [`CONFIG_LIMIT`], in UTF-8: a Shift_JIS save is
+/// refused rather than read with U+FFFD in place of every name).
 pub fn load_file(path: &Path) -> Result<LoadedConfig, ReadError> {
-    let text = std::fs::read(path).map_err(|source| ReadError {
-        path: path.display().to_string(),
+    let name = path.display().to_string();
+    let text = read_text(path, CONFIG_LIMIT).map_err(|source| ReadError {
+        path: name.clone(),
         source,
     })?;
-    let text = String::from_utf8_lossy(&text);
     let base = path.parent().unwrap_or(Path::new("."));
-    Ok(load_source(&path.display().to_string(), &text, base))
+    Ok(load_source(&name, &text, base))
 }
 
 const KEYS: &[&str] = &[
