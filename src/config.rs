@@ -14,7 +14,7 @@ use crate::engine::{EngineConfig, Level, SpeechSettings};
 use crate::flow::read_bounded::{read_text, ReadProblem, CONFIG_LIMIT};
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
 use crate::speech::tts::TtsLayout;
-use crate::toml_tree::{self as tree, join_path};
+use crate::toml_tree::{self as tree, join_path, Controls};
 
 /// Where the installed kiosk looks when no `--config` is given.
 pub const DEFAULT_PATH: &str = "/etc/counter-kiosk/kiosk.toml";
@@ -310,9 +310,22 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
         tree::get(self.table, key).map(|(_, v)| v)
     }
 
+    /// A string with no control character: names, paths and language
+    /// codes have no use for one, and the `kiosk` name goes into every
+    /// journal line and report.
     fn string(&mut self, key: &str) -> Option<String> {
         let value = self.value(key)?;
-        tree::expect_str(value, &join_path(self.path, key), self.diag).map(str::to_string)
+        let path = join_path(self.path, key);
+        let text = tree::expect_str(value, &path, self.diag)?;
+        tree::check_controls_in(
+            text,
+            value.span(),
+            Controls::None,
+            "a value",
+            &path,
+            self.diag,
+        )
+        .then(|| text.to_string())
     }
 
     fn boolean(&mut self, key: &str) -> Option<bool> {
@@ -347,7 +360,18 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
         let array = tree::expect_array(value, &path, self.diag)?;
         let items: Vec<Option<String>> = array
             .iter()
-            .map(|item| tree::expect_str(item, &path, self.diag).map(str::to_string))
+            .map(|item| {
+                let text = tree::expect_str(item, &path, self.diag)?;
+                tree::check_controls_in(
+                    text,
+                    item.span(),
+                    Controls::None,
+                    "a value",
+                    &path,
+                    self.diag,
+                )
+                .then(|| text.to_string())
+            })
             .collect();
         items.into_iter().collect()
     }
@@ -537,6 +561,23 @@ tts_layout = "generic"
         let loaded = load("staff_exit_keys = [\"q\"]\n");
         assert!(!loaded.has_errors());
         assert!(messages(&loaded)[0].contains("warning: staff_exit_keys: fewer than 3 keys"));
+    }
+
+    #[test]
+    fn a_control_character_in_a_value_is_an_error_and_the_default_stays() {
+        let loaded = load(
+            "kiosk = \"counter\\u001b]0;x\\u0007\"\nstaff_call_command = [\"ring\", \"a\\nb\"]\n",
+        );
+        assert_eq!(
+            messages(&loaded),
+            vec![
+                "kiosk.toml:1:17: error: kiosk: control character U+001B (escape) in a value; \
+                 remove it (it would reach the terminal or the voice as is)",
+                "kiosk.toml:2:33: error: staff_call_command: control character U+000A \
+                 (line break) in a value; remove it (it would reach the terminal or the voice as is)",
+            ]
+        );
+        assert_eq!(loaded.config, Config::default());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `FILE:LINE:COL` position editors and `check` understand. One type serves
 //! every content file so errors read the same wherever they come from.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
@@ -37,9 +38,33 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}: {}",
-            self.file, self.line, self.col, level, self.message
+            escape_controls(&self.file),
+            self.line,
+            self.col,
+            level,
+            escape_controls(&self.message)
         )
     }
+}
+
+/// `s` with every control character written as `\u{1b}`: a message quotes
+/// what the file says (an unknown name, a missing target), and `check`
+/// prints it to a terminal, which must not run an escape sequence from it.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.contains(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Collects diagnostics for one source text, turning byte spans into
@@ -75,6 +100,11 @@ impl<'s> Collector<'s> {
 
     pub fn has_errors(&self) -> bool {
         self.found.iter().any(Diagnostic::is_error)
+    }
+
+    /// The text the spans point into.
+    pub fn source(&self) -> &'s str {
+        self.source
     }
 
     /// The diagnostics in file order (errors before warnings at one place).
@@ -130,6 +160,17 @@ mod tests {
         let out = c.finish();
         assert_eq!(out[0].to_string(), "f.toml:1:3: error: first");
         assert_eq!(out[1].to_string(), "f.toml:2:6: warning: second");
+    }
+
+    #[test]
+    fn control_characters_in_a_message_or_file_name_are_escaped() {
+        let mut c = Collector::new("a\u{1b}.toml", "x");
+        c.error(0..1, "no step named \"\u{1b}[2J\u{7}\"");
+        let out = c.finish();
+        assert_eq!(
+            out[0].to_string(),
+            "a\\u{1b}.toml:1:1: error: no step named \"\\u{1b}[2J\\u{7}\""
+        );
     }
 
     #[test]
