@@ -2,6 +2,7 @@
 //! unknown keys errors at `FILE:LINE:COL` like the flow file. Paths in it
 //! are relative to the file's own directory.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use toml::Spanned;
 use crate::diag::{Collector, Diagnostic};
 use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
-use crate::flow::read_bounded::{read_text, ReadProblem, CONFIG_LIMIT};
+use crate::flow::read_bounded::{decode_utf8, read_bytes, ReadProblem, CONFIG_LIMIT};
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
 use crate::speech::tts::TtsLayout;
 use crate::toml_tree::{self as tree, join_path, Controls};
@@ -138,12 +139,21 @@ impl ReadError {
 /// refused rather than read with U+FFFD in place of every name).
 pub fn load_file(path: &Path) -> Result<LoadedConfig, ReadError> {
     let name = path.display().to_string();
-    let text = read_text(path, CONFIG_LIMIT).map_err(|source| ReadError {
+    let bytes = read_bytes(path, CONFIG_LIMIT).map_err(|source| ReadError {
         path: name.clone(),
         source,
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
-    Ok(load_source(&name, &text, base))
+    load_bytes(&name, bytes, base)
+}
+
+/// Reads config bytes as [`load_file`] read them: UTF-8 first.
+pub fn load_bytes(name: &str, bytes: Vec<u8>, base: &Path) -> Result<LoadedConfig, ReadError> {
+    let text = decode_utf8(bytes).map_err(|source| ReadError {
+        path: name.to_string(),
+        source,
+    })?;
+    Ok(load_source(name, &text, base))
 }
 
 const KEYS: &[&str] = &[
@@ -244,20 +254,25 @@ fn read_keys(table: &DeTable<'_>, diag: &mut Collector<'_>) -> Vec<(Input, Vec<S
         .filter_map(|(name, input, _)| Some((*name, *input, r.key_names(name)?)))
         .collect();
     // One key, one action: a key given to two actions would silently do one.
-    let effective = |input: Input| -> Vec<String> {
-        overrides
-            .iter()
-            .find(|(_, i, _)| *i == input)
-            .map(|(_, _, keys)| keys.clone())
-            .unwrap_or_else(|| default_keys(input).iter().map(|k| k.to_string()).collect())
-    };
+    // Each action's keys as a set, made once: searching the lists for every
+    // key took minutes for a [keys] table of long lists.
+    let effective: Vec<(&str, Input, HashSet<String>)> = ACTIONS
+        .iter()
+        .map(|(name, input, _)| {
+            let keys = match overrides.iter().find(|(_, i, _)| i == input) {
+                Some((_, _, keys)) => keys.iter().map(|k| normalize(k)).collect(),
+                None => default_keys(*input).iter().map(|k| normalize(k)).collect(),
+            };
+            (*name, *input, keys)
+        })
+        .collect();
     for (name, input, keys) in &overrides {
         for key in keys {
             let key = normalize(key);
-            let clash = ACTIONS
+            let clash = effective
                 .iter()
                 .filter(|(_, other, _)| other != input)
-                .find(|(_, other, _)| effective(*other).iter().any(|k| normalize(k) == key));
+                .find(|(_, _, keys)| keys.contains(&key));
             if let Some((other, _, _)) = clash {
                 r.error_at(
                     name,

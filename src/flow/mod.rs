@@ -217,9 +217,20 @@ fn render_errors(errors: &[Diagnostic]) -> String {
 /// [`read_bounded::FLOW_LIMIT`], in UTF-8).
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
     let name = path.display().to_string();
-    match read_bounded::read_text(path, read_bounded::FLOW_LIMIT) {
-        Ok(source) => Ok(load_source(&name, &source)),
+    match read_bounded::read_bytes(path, read_bounded::FLOW_LIMIT) {
+        Ok(bytes) => load_bytes(&name, bytes),
         Err(source) => Err(LoadError::Read { path: name, source }),
+    }
+}
+
+/// Checks a flow file's bytes as [`load_file`] read them: UTF-8 first.
+pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Loaded, LoadError> {
+    match read_bounded::decode_utf8(bytes) {
+        Ok(source) => Ok(load_source(name, &source)),
+        Err(source) => Err(LoadError::Read {
+            path: name.to_string(),
+            source,
+        }),
     }
 }
 

@@ -99,7 +99,11 @@ fn human(bytes: u64) -> String {
 
 /// The file's text: a regular file of at most `limit.bytes`, in UTF-8.
 pub fn read_text(path: &Path, limit: Limit) -> Result<String, ReadProblem> {
-    let bytes = read_bytes(path, limit)?;
+    decode_utf8(read_bytes(path, limit)?)
+}
+
+/// The bytes as text, or where the first byte that is not UTF-8 is.
+pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, ReadProblem> {
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         not_utf8(e.as_bytes(), valid)
