@@ -51,8 +51,8 @@ pub fn check(
                 config_flow = loaded.config.flow;
             }
             Err(e) => {
-                writeln!(err, "{name}:1:1: error: cannot read: {}", e.source)?;
-                writeln!(out, "{name}: invalid (cannot be read)")?;
+                writeln!(err, "{}", e.to_diagnostic_line())?;
+                writeln!(out, "{name}: invalid: {}", e.source.verdict())?;
                 total.errors += 1;
             }
         }
@@ -89,7 +89,11 @@ pub fn check_files(
             }
             Err(e) => {
                 writeln!(err, "{}", e.to_diagnostic_line())?;
-                writeln!(out, "{}: invalid (cannot be read)", path.display())?;
+                let why = match &e {
+                    flow::LoadError::Read { source, .. } => source.verdict(),
+                    flow::LoadError::Invalid(_) => "cannot be read",
+                };
+                writeln!(out, "{}: invalid: {why}", path.display())?;
                 total.errors += 1;
             }
         }

@@ -2,6 +2,7 @@
 //! unknown keys errors at `FILE:LINE:COL` like the flow file. Paths in it
 //! are relative to the file's own directory.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,9 +12,10 @@ use toml::Spanned;
 use crate::diag::{Collector, Diagnostic};
 use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
+use crate::flow::read_bounded::{decode_utf8, read_bytes, ReadProblem, CONFIG_LIMIT};
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
 use crate::speech::tts::TtsLayout;
-use crate::toml_tree::{self as tree, join_path};
+use crate::toml_tree::{self as tree, join_path, Controls};
 
 /// Where the installed kiosk looks when no `--config` is given.
 pub const DEFAULT_PATH: &str = "/etc/counter-kiosk/kiosk.toml";
@@ -116,21 +118,42 @@ impl LoadedConfig {
     }
 }
 
+/// The file is not a regular file, is over the cap, cannot be read, or is
+/// not UTF-8: the kiosk runs on the defaults.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read {path}: {source}")]
+#[error("{}", source.describe(path))]
 pub struct ReadError {
     pub path: String,
-    pub source: std::io::Error,
+    pub source: ReadProblem,
 }
 
+impl ReadError {
+    /// The error as a `FILE:LINE:COL: error: …` line, like the diagnostics.
+    pub fn to_diagnostic_line(&self) -> String {
+        self.source.to_diagnostic_line(&self.path)
+    }
+}
+
+/// Reads the config file through the same bounded reader as flows (a
+/// regular file of at most [`CONFIG_LIMIT`], in UTF-8: a Shift_JIS save is
+/// refused rather than read with U+FFFD in place of every name).
 pub fn load_file(path: &Path) -> Result<LoadedConfig, ReadError> {
-    let text = std::fs::read(path).map_err(|source| ReadError {
-        path: path.display().to_string(),
+    let name = path.display().to_string();
+    let bytes = read_bytes(path, CONFIG_LIMIT).map_err(|source| ReadError {
+        path: name.clone(),
         source,
     })?;
-    let text = String::from_utf8_lossy(&text);
     let base = path.parent().unwrap_or(Path::new("."));
-    Ok(load_source(&path.display().to_string(), &text, base))
+    load_bytes(&name, bytes, base)
+}
+
+/// Reads config bytes as [`load_file`] read them: UTF-8 first.
+pub fn load_bytes(name: &str, bytes: Vec<u8>, base: &Path) -> Result<LoadedConfig, ReadError> {
+    let text = decode_utf8(bytes).map_err(|source| ReadError {
+        path: name.to_string(),
+        source,
+    })?;
+    Ok(load_source(name, &text, base))
 }
 
 const KEYS: &[&str] = &[
@@ -231,20 +254,25 @@ fn read_keys(table: &DeTable<'_>, diag: &mut Collector<'_>) -> Vec<(Input, Vec<S
         .filter_map(|(name, input, _)| Some((*name, *input, r.key_names(name)?)))
         .collect();
     // One key, one action: a key given to two actions would silently do one.
-    let effective = |input: Input| -> Vec<String> {
-        overrides
-            .iter()
-            .find(|(_, i, _)| *i == input)
-            .map(|(_, _, keys)| keys.clone())
-            .unwrap_or_else(|| default_keys(input).iter().map(|k| k.to_string()).collect())
-    };
+    // Each action's keys as a set, made once: searching the lists for every
+    // key took minutes for a [keys] table of long lists.
+    let effective: Vec<(&str, Input, HashSet<String>)> = ACTIONS
+        .iter()
+        .map(|(name, input, _)| {
+            let keys = match overrides.iter().find(|(_, i, _)| i == input) {
+                Some((_, _, keys)) => keys.iter().map(|k| normalize(k)).collect(),
+                None => default_keys(*input).iter().map(|k| normalize(k)).collect(),
+            };
+            (*name, *input, keys)
+        })
+        .collect();
     for (name, input, keys) in &overrides {
         for key in keys {
             let key = normalize(key);
-            let clash = ACTIONS
+            let clash = effective
                 .iter()
                 .filter(|(_, other, _)| other != input)
-                .find(|(_, other, _)| effective(*other).iter().any(|k| normalize(k) == key));
+                .find(|(_, _, keys)| keys.contains(&key));
             if let Some((other, _, _)) = clash {
                 r.error_at(
                     name,
@@ -297,9 +325,22 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
         tree::get(self.table, key).map(|(_, v)| v)
     }
 
+    /// A string with no control character: names, paths and language
+    /// codes have no use for one, and the `kiosk` name goes into every
+    /// journal line and report.
     fn string(&mut self, key: &str) -> Option<String> {
         let value = self.value(key)?;
-        tree::expect_str(value, &join_path(self.path, key), self.diag).map(str::to_string)
+        let path = join_path(self.path, key);
+        let text = tree::expect_str(value, &path, self.diag)?;
+        tree::check_controls_in(
+            text,
+            value.span(),
+            Controls::None,
+            "a value",
+            &path,
+            self.diag,
+        )
+        .then(|| text.to_string())
     }
 
     fn boolean(&mut self, key: &str) -> Option<bool> {
@@ -334,7 +375,18 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
         let array = tree::expect_array(value, &path, self.diag)?;
         let items: Vec<Option<String>> = array
             .iter()
-            .map(|item| tree::expect_str(item, &path, self.diag).map(str::to_string))
+            .map(|item| {
+                let text = tree::expect_str(item, &path, self.diag)?;
+                tree::check_controls_in(
+                    text,
+                    item.span(),
+                    Controls::None,
+                    "a value",
+                    &path,
+                    self.diag,
+                )
+                .then(|| text.to_string())
+            })
             .collect();
         items.into_iter().collect()
     }
@@ -524,6 +576,23 @@ tts_layout = "generic"
         let loaded = load("staff_exit_keys = [\"q\"]\n");
         assert!(!loaded.has_errors());
         assert!(messages(&loaded)[0].contains("warning: staff_exit_keys: fewer than 3 keys"));
+    }
+
+    #[test]
+    fn a_control_character_in_a_value_is_an_error_and_the_default_stays() {
+        let loaded = load(
+            "kiosk = \"counter\\u001b]0;x\\u0007\"\nstaff_call_command = [\"ring\", \"a\\nb\"]\n",
+        );
+        assert_eq!(
+            messages(&loaded),
+            vec![
+                "kiosk.toml:1:17: error: kiosk: control character U+001B (escape) in a value; \
+                 remove it (it would reach the terminal or the voice as is)",
+                "kiosk.toml:2:33: error: staff_call_command: control character U+000A \
+                 (line break) in a value; remove it (it would reach the terminal or the voice as is)",
+            ]
+        );
+        assert_eq!(loaded.config, Config::default());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `FILE:LINE:COL` position editors and `check` understand. One type serves
 //! every content file so errors read the same wherever they come from.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
@@ -37,9 +38,33 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}: {}",
-            self.file, self.line, self.col, level, self.message
+            escape_controls(&self.file),
+            self.line,
+            self.col,
+            level,
+            escape_controls(&self.message)
         )
     }
+}
+
+/// `s` with every control character written as `\u{1b}`: a message quotes
+/// what the file says (an unknown name, a missing target), and `check`
+/// prints it to a terminal, which must not run an escape sequence from it.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.contains(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Collects diagnostics for one source text, turning byte spans into
@@ -50,7 +75,17 @@ pub struct Collector<'s> {
     source: &'s str,
     line_starts: Vec<usize>,
     found: Vec<Diagnostic>,
+    /// How many of each were past [`MAX_SHOWN`] and so not kept.
+    hidden_errors: usize,
+    hidden_warnings: usize,
 }
+
+/// Errors (and, separately, warnings) kept for one file. A broken file can
+/// have far more problems than anyone reads (a thousand-language flow
+/// misses a text for every language in every step), and keeping them all
+/// once took gigabytes; past this, they are counted, and validation stops
+/// looking for more errors (see [`Collector::error_limit_reached`]).
+pub const MAX_SHOWN: usize = 100;
 
 impl<'s> Collector<'s> {
     pub fn new(file: impl Into<String>, source: &'s str) -> Self {
@@ -62,6 +97,8 @@ impl<'s> Collector<'s> {
             source,
             line_starts,
             found: Vec::new(),
+            hidden_errors: 0,
+            hidden_warnings: 0,
         }
     }
 
@@ -77,7 +114,23 @@ impl<'s> Collector<'s> {
         self.found.iter().any(Diagnostic::is_error)
     }
 
-    /// The diagnostics in file order (errors before warnings at one place).
+    /// Whether [`MAX_SHOWN`] errors are in: the file is invalid whatever
+    /// else is found, so costly checks may stop.
+    pub fn error_limit_reached(&self) -> bool {
+        self.hidden_errors > 0 || self.count(Severity::Error) >= MAX_SHOWN
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.found.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// The text the spans point into.
+    pub fn source(&self) -> &'s str {
+        self.source
+    }
+
+    /// The diagnostics in file order (errors before warnings at one place),
+    /// then, if some were not kept, one saying how many.
     pub fn finish(mut self) -> Vec<Diagnostic> {
         self.found.sort_by(|a, b| {
             (a.line, a.col, std::cmp::Reverse(a.severity)).cmp(&(
@@ -86,10 +139,39 @@ impl<'s> Collector<'s> {
                 std::cmp::Reverse(b.severity),
             ))
         });
+        if self.hidden_errors + self.hidden_warnings > 0 {
+            let severity = if self.hidden_errors > 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let more = match (self.hidden_errors, self.hidden_warnings) {
+                (e, 0) => format!("{e} more error(s)"),
+                (0, w) => format!("{w} more warning(s)"),
+                (e, w) => format!("{e} more error(s) and {w} more warning(s)"),
+            };
+            self.found.push(Diagnostic {
+                file: self.file.clone(),
+                line: 1,
+                col: 1,
+                severity,
+                message: format!(
+                    "{more} not shown: only the first {MAX_SHOWN} of each are; \
+                     fix these and check again"
+                ),
+            });
+        }
         self.found
     }
 
     fn push(&mut self, span: Range<usize>, severity: Severity, message: String) {
+        if self.count(severity) >= MAX_SHOWN {
+            match severity {
+                Severity::Error => self.hidden_errors += 1,
+                Severity::Warning => self.hidden_warnings += 1,
+            }
+            return;
+        }
         let (line, col) = self.line_col(span.start);
         self.found.push(Diagnostic {
             file: self.file.clone(),
@@ -130,6 +212,34 @@ mod tests {
         let out = c.finish();
         assert_eq!(out[0].to_string(), "f.toml:1:3: error: first");
         assert_eq!(out[1].to_string(), "f.toml:2:6: warning: second");
+    }
+
+    #[test]
+    fn control_characters_in_a_message_or_file_name_are_escaped() {
+        let mut c = Collector::new("a\u{1b}.toml", "x");
+        c.error(0..1, "no step named \"\u{1b}[2J\u{7}\"");
+        let out = c.finish();
+        assert_eq!(
+            out[0].to_string(),
+            "a\\u{1b}.toml:1:1: error: no step named \"\\u{1b}[2J\\u{7}\""
+        );
+    }
+
+    #[test]
+    fn past_the_limit_problems_are_counted_not_kept() {
+        let mut c = Collector::new("f", "x");
+        for _ in 0..MAX_SHOWN + 5 {
+            c.error(0..1, "e");
+        }
+        assert!(c.error_limit_reached());
+        c.warning(0..1, "w");
+        let out = c.finish();
+        assert_eq!(out.len(), MAX_SHOWN + 2);
+        assert_eq!(
+            out[MAX_SHOWN + 1].to_string(),
+            "f:1:1: error: 5 more error(s) not shown: only the first 100 of each are; \
+             fix these and check again"
+        );
     }
 
     #[test]

@@ -171,6 +171,151 @@ pub fn expect_bool(
     }
 }
 
+/// Which characters a string may not hold. A control character in a flow's
+/// text would reach the terminal (ESC starts an escape sequence, BEL rings)
+/// or the voice as is; ratatui drops some on screen, but the voice and the
+/// journal would not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Controls {
+    /// Text shown on screen: line breaks (`\n`, or `\r\n` from a file saved
+    /// with Windows line endings) are the one control allowed, since the
+    /// screen wraps on them. Tabs are refused: their width depends on the
+    /// terminal, so wrapping and centring would be off.
+    LineBreaksOnly,
+    /// Names, paths, commands: no control character at all.
+    None,
+}
+
+/// The first character of `text` that `allowed` refuses: a Unicode control
+/// character (C0, DEL or C1; C1 U+009B is CSI on some terminals).
+pub fn forbidden_control(text: &str, allowed: Controls) -> Option<char> {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let line_break = match c {
+            '\n' => true,
+            '\r' => chars.peek() == Some(&'\n'),
+            _ => false,
+        };
+        if c.is_control() && !(line_break && allowed == Controls::LineBreaksOnly) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// Reports a string value or key that holds a forbidden control character,
+/// at the character itself where it is written raw (a tab) or the escape
+/// that makes it (`\u001b`, `\e`); `span` is the string's token. Returns
+/// whether the text is clean; a refused text is still used, so the error
+/// is not followed by a "missing" one.
+pub fn check_controls(
+    text: &str,
+    span: Range<usize>,
+    allowed: Controls,
+    path: &str,
+    diag: &mut Collector<'_>,
+) -> bool {
+    check_controls_in(text, span, allowed, "text", path, diag)
+}
+
+/// As [`check_controls`], for a name (a table key) rather than a text.
+pub fn check_controls_in_name(
+    text: &str,
+    span: Range<usize>,
+    path: &str,
+    diag: &mut Collector<'_>,
+) -> bool {
+    check_controls_in(text, span, Controls::None, "a name", path, diag)
+}
+
+/// As [`check_controls`], saying what the string is (`"a value"`).
+pub fn check_controls_in(
+    text: &str,
+    span: Range<usize>,
+    allowed: Controls,
+    what: &str,
+    path: &str,
+    diag: &mut Collector<'_>,
+) -> bool {
+    let Some(c) = forbidden_control(text, allowed) else {
+        return true;
+    };
+    let offset = diag
+        .source()
+        .get(span.clone())
+        .and_then(|raw| offset_in_token(raw, c))
+        .unwrap_or(0);
+    let at = span.start + offset;
+    let hint = match c {
+        '\t' => "; use spaces instead of tabs",
+        _ => "; remove it (it would reach the terminal or the voice as is)",
+    };
+    diag.error(
+        at..at + 1,
+        format!(
+            "{}control character U+{:04X}{} in {what}{hint}",
+            path_prefix(path),
+            u32::from(c),
+            control_name(c)
+        ),
+    );
+    false
+}
+
+fn control_name(c: char) -> &'static str {
+    match c {
+        '\u{7}' => " (bell)",
+        '\u{8}' => " (backspace)",
+        '\t' => " (tab)",
+        '\n' => " (line break)",
+        '\r' => " (carriage return)",
+        '\u{1b}' => " (escape)",
+        '\u{7f}' => " (delete)",
+        '\u{9b}' => " (CSI)",
+        _ => "",
+    }
+}
+
+/// Byte offset in a TOML string token (or quoted key) of what decodes to
+/// `wanted`: the character written raw, or the escape sequence that makes
+/// it. Literal strings ('…') have no escapes.
+fn offset_in_token(raw: &str, wanted: char) -> Option<usize> {
+    let escapes = raw.starts_with('"');
+    let mut it = raw.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if c == '\\' && escapes {
+            let decoded = match it.next() {
+                Some((_, 'b')) => Some('\u{8}'),
+                Some((_, 't')) => Some('\t'),
+                Some((_, 'n')) => Some('\n'),
+                Some((_, 'f')) => Some('\u{c}'),
+                Some((_, 'r')) => Some('\r'),
+                Some((_, 'e')) => Some('\u{1b}'),
+                Some((j, kind @ ('x' | 'u' | 'U'))) => {
+                    let digits = match kind {
+                        'x' => 2,
+                        'u' => 4,
+                        _ => 8,
+                    };
+                    let hex = raw.get(j + 1..j + 1 + digits);
+                    for _ in 0..digits {
+                        it.next();
+                    }
+                    hex.and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .and_then(char::from_u32)
+                }
+                _ => None,
+            };
+            if decoded == Some(wanted) {
+                return Some(i);
+            }
+        } else if c == wanted {
+            return Some(i);
+        }
+    }
+    None
+}
+
 fn wrong_type(
     span: Range<usize>,
     path: &str,
@@ -222,6 +367,36 @@ mod tests {
             vec![
                 "t.toml:2:1: error: TOML syntax: duplicate key \"a\" (each name may be given only once)"
             ]
+        );
+    }
+
+    #[test]
+    fn a_control_character_is_found_where_it_is_written() {
+        let src = "a = \"x\\\\e \\u001b[2J\"\nb = 'tab\there'\nc = \"\"\"one\r\ntwo\"\"\"\n";
+        let mut diag = Collector::new("t", src);
+        let root = parse(src, &mut diag);
+        for key in ["a", "b", "c"] {
+            let (_, v) = get(root.get_ref(), key).unwrap();
+            let text = expect_str(v, key, &mut diag).unwrap().to_string();
+            check_controls(&text, v.span(), Controls::LineBreaksOnly, key, &mut diag);
+        }
+        let out: Vec<String> = diag.finish().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            out,
+            vec![
+                "t:1:11: error: a: control character U+001B (escape) in text; remove it \
+                 (it would reach the terminal or the voice as is)",
+                "t:2:9: error: b: control character U+0009 (tab) in text; use spaces instead of tabs",
+            ]
+        );
+        assert_eq!(forbidden_control("one\r\ntwo", Controls::None), Some('\r'));
+        assert_eq!(
+            forbidden_control("one\rtwo", Controls::LineBreaksOnly),
+            Some('\r')
+        );
+        assert_eq!(
+            forbidden_control("\u{9b}31m", Controls::LineBreaksOnly),
+            Some('\u{9b}')
         );
     }
 

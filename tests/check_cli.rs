@@ -7,7 +7,8 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 const BAD_DIR: &str = "tests/content_bad";
 const GOOD_DIR: &str = "tests/content_good";
@@ -34,6 +35,54 @@ fn kiosk_check<S: AsRef<OsStr>>(args: &[S]) -> Run {
     }
 }
 
+/// Runs `kiosk check ARGS…` as [`kiosk_check`] does, but kills it and fails
+/// after `limit`: a kiosk blocked on a FIFO must fail the test, not hang it.
+/// `max_memory_kib` caps its address space (`ulimit -v`), so one that reads
+/// `/dev/zero` without end dies early instead of filling the machine.
+fn kiosk_check_within<S: AsRef<OsStr>>(
+    args: &[S],
+    limit: Duration,
+    max_memory_kib: Option<u64>,
+) -> (Run, Duration) {
+    let kiosk = env!("CARGO_BIN_EXE_kiosk");
+    let mut command = match max_memory_kib {
+        Some(kib) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+                .arg(kiosk);
+            c
+        }
+        None => Command::new(kiosk),
+    };
+    let started = Instant::now();
+    let mut child = command
+        .arg("check")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the kiosk binary");
+    while child.try_wait().expect("wait for the kiosk").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kiosk check did not return within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = started.elapsed();
+    let out = child.wait_with_output().expect("kiosk output");
+    let run = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (run, took)
+}
+
 /// The `.toml` files of a fixture directory, as paths relative to the crate.
 fn fixtures(dir: &str) -> Vec<String> {
     let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
@@ -50,8 +99,10 @@ fn fixtures(dir: &str) -> Vec<String> {
 /// The `# expect: LINE:COL: error|warning: message` lines of a fixture, each
 /// made into the start of the stderr line it asks for.
 fn expectations(path: &str) -> Vec<String> {
-    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+    // Bytes, not a string: some bad fixtures are not UTF-8 on purpose.
+    let bytes = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
         .unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let text = String::from_utf8_lossy(&bytes);
     text.lines()
         .filter_map(|line| line.strip_prefix("# expect: "))
         .map(|rest| format!("{path}:{}", rest.trim_end()))
@@ -371,4 +422,216 @@ fn an_edited_text_makes_its_clip_stale_and_check_warns() {
     // The bundled flow and its own embedded clips agree.
     let run = kiosk_check::<&str>(&[]);
     assert_eq!(run.stderr, "", "bundled clips are fresh");
+}
+
+// See: `kiosk check /dev/zero` grew to 9.3 GB in 20 s.
+#[test]
+fn dev_zero_is_refused_at_once_without_reading_it() {
+    let (run, took) = kiosk_check_within(
+        &["/dev/zero"],
+        Duration::from_secs(10),
+        Some(2 * 1024 * 1024),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "/dev/zero:1:1: error: cannot read: it is a character device, not a regular file; \
+         give the path of a flow file"
+    );
+    assert_eq!(run.stdout.trim(), "/dev/zero: invalid: cannot be read");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let config = [OsStr::new("--config"), OsStr::new("/dev/zero")];
+    let (run, _) = kiosk_check_within(&config, Duration::from_secs(10), Some(2 * 1024 * 1024));
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "/dev/zero:1:1: error: cannot read: it is a character device, not a regular file; \
+             give the path of a config file"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+// See: a FIFO as flow or config left the kiosk blocked before its first frame.
+#[test]
+fn a_fifo_as_flow_or_config_returns_promptly_with_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("flow.toml");
+    mkfifo(&fifo);
+    let f = fifo.display();
+    let (run, took) = kiosk_check_within(&[&fifo], Duration::from_secs(10), None);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "{f}:1:1: error: cannot read: it is a named pipe (FIFO), not a regular file; \
+             give the path of a flow file"
+        )
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+
+    let (run, _) = kiosk_check_within(
+        &[OsStr::new("--config"), fifo.as_os_str()],
+        Duration::from_secs(10),
+        None,
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "{f}:1:1: error: cannot read: it is a named pipe (FIFO), not a regular file; \
+             give the path of a config file"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .starts_with(&format!("{f}: invalid: cannot be read")),
+        "{}",
+        run.stdout
+    );
+
+    // A config naming a FIFO as its flow: the flow is refused the same way.
+    let config = dir.path().join("kiosk.toml");
+    fs::write(&config, "flow = \"flow.toml\"\n").expect("write config");
+    let (run, _) = kiosk_check_within(
+        &[OsStr::new("--config"), config.as_os_str()],
+        Duration::from_secs(10),
+        None,
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("it is a named pipe (FIFO)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_directory_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = kiosk_check(&[dir.path()]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(": error: cannot read: it is a directory, not a regular file"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A valid flow of `n` steps in a chain, `s0` to the ending.
+fn long_flow(n: usize) -> String {
+    let mut toml = String::from(
+        "[flow]\nid = \"long\"\nstart = \"s0\"\nlanguages = [\"ja\", \"en\"]\n\
+         title = { ja = \"長い案内\", en = \"A long flow\" }\n\n\
+         [outcomes.resolved]\ntitle = { ja = \"解決\", en = \"Solved\" }\n",
+    );
+    for i in 0..n {
+        toml.push_str(&format!(
+            "\n[steps.s{i}]\ntext = {{ ja = \"{i}番目の案内です。\", en = \"This is step {i}.\" }}\n"
+        ));
+        if i + 1 == n {
+            toml.push_str("end = \"resolved\"\n");
+        } else {
+            toml.push_str(&format!("next = \"s{}\"\n", i + 1));
+        }
+    }
+    toml
+}
+
+// See: unbounded reads; the flow cap must not refuse a large real flow.
+#[test]
+fn a_flow_over_8_mib_is_refused_and_a_10000_step_flow_still_loads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let long = dir.path().join("long.toml");
+    fs::write(&long, long_flow(10_000)).expect("write flow");
+    let run = kiosk_check(&[&long]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("10000 steps"), "{}", run.stdout);
+
+    let big = dir.path().join("big.toml");
+    let cap = 8 * 1024 * 1024;
+    let mut text = "# padding\n".repeat(cap / 10 + 1).into_bytes();
+    text.truncate(cap);
+    fs::write(&big, &text).expect("write flow");
+    let run = kiosk_check(&[&big]);
+    assert_eq!(run.code, Some(1), "exactly the cap is read: {}", run.stderr);
+    assert!(
+        run.stderr.contains("missing the [flow] table"),
+        "{}",
+        run.stderr
+    );
+    text.push(b'\n');
+    fs::write(&big, &text).expect("write flow");
+    let run = kiosk_check(&[&big]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "{}:1:1: error: cannot read: larger than 8 MiB, the limit for a flow file; \
+             is this the right file?",
+            big.display()
+        )
+    );
+}
+
+#[test]
+fn a_config_over_1_mib_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("kiosk.toml");
+    let mut text = "# padding\n".repeat(1024 * 1024 / 10 + 1).into_bytes();
+    text.truncate(1024 * 1024);
+    fs::write(&config, &text).expect("write config");
+    let args = [OsStr::new("--config"), config.as_os_str()];
+    let run = kiosk_check(&args);
+    assert_eq!(run.code, Some(0), "exactly the cap is read: {}", run.stderr);
+    text.push(b'\n');
+    fs::write(&config, &text).expect("write config");
+    let run = kiosk_check(&args);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "{}:1:1: error: cannot read: larger than 1 MiB, the limit for a config file",
+            config.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+// See: a Shift_JIS config wrote U+FFFD into every journal line.
+#[test]
+fn a_config_that_is_not_utf8_is_an_error_at_its_first_bad_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("kiosk.toml");
+    // `kiosk = "受付"` saved as Shift_JIS, after a comment in UTF-8.
+    let mut bytes = "# 窓口の設定\nkiosk = \"".as_bytes().to_vec();
+    bytes.extend_from_slice(&[0x8e, 0xf3, 0x95, 0x74]);
+    bytes.extend_from_slice(b"\"\n");
+    fs::write(&config, bytes).expect("write config");
+    let run = kiosk_check(&[OsStr::new("--config"), config.as_os_str()]);
+    let c = config.display();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "{c}:2:10: error: not UTF-8 text (byte 0x8e); save the file as UTF-8 \
+             (an editor saving it as Shift_JIS is the likely cause)"
+        )
+    );
+    assert!(
+        run.stdout.starts_with(&format!("{c}: invalid: not UTF-8")),
+        "{}",
+        run.stdout
+    );
 }

@@ -152,25 +152,26 @@ enum GKind {
     Question(usize, usize),
 }
 
-fn flow_spec() -> impl Strategy<Value = FlowSpec> {
+/// Flows of up to `max_steps` steps.
+fn flow_spec(max_steps: usize) -> impl Strategy<Value = FlowSpec> {
     (
         (
-            usize::from(KNOWN_BUG_START_STEP_IS_AN_ENDING) + 1..=MAX_STEPS,
-            vec(0u8..3, MAX_STEPS),
-            vec(any::<u32>(), MAX_STEPS),
-            vec(any::<u32>(), 2 * MAX_STEPS),
-            vec(any::<u32>(), MAX_STEPS),
+            usize::from(KNOWN_BUG_START_STEP_IS_AN_ENDING) + 1..=max_steps,
+            vec(0u8..3, max_steps),
+            vec(any::<u32>(), max_steps),
+            vec(any::<u32>(), 2 * max_steps),
+            vec(any::<u32>(), max_steps),
         ),
         (
             0u8..4,
             option::of((0u8..3, 0u8..3)),
             0usize..=3,
-            vec(0u8..4, MAX_STEPS),
+            vec(0u8..4, max_steps),
             1usize..=3,
-            vec(0u8..3, MAX_STEPS),
+            vec(0u8..3, max_steps),
             vec(
                 (0u8..=3, any::<u8>(), any::<u8>(), any::<bool>()),
-                MAX_STEPS,
+                max_steps,
             ),
             any::<bool>(),
         ),
@@ -198,7 +199,11 @@ fn flow_spec() -> impl Strategy<Value = FlowSpec> {
 }
 
 fn gen_flow() -> impl Strategy<Value = FlowText> {
-    flow_spec().prop_map(|spec| FlowText {
+    gen_flow_up_to(MAX_STEPS)
+}
+
+fn gen_flow_up_to(max_steps: usize) -> impl Strategy<Value = FlowText> {
+    flow_spec(max_steps).prop_map(|spec| FlowText {
         toml: flow_toml(&spec),
         start_is_ending: spec.n == 1,
     })
@@ -518,6 +523,11 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {
     vec(op(), 0..=500)
+}
+
+/// Longer streams for the heavy variants: a whole morning at the counter.
+fn long_ops() -> impl Strategy<Value = Vec<Op>> {
+    vec(op(), 500..=2_000)
 }
 
 // ----- the outside model -----
@@ -1089,6 +1099,88 @@ proptest! {
     #[test]
     fn random_sessions_on_the_bundled_flow(config in config(), ops in ops()) {
         let flow = flow::Flow::bundled().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut sim = Sim::new(flow, config, Strict::KNOWN_BUGS_AWAY)?;
+        sim.run(&ops)?;
+    }
+}
+
+// ----- heavier variants -----
+//
+// The properties above, with more cases, larger flows (up to 40 steps) and
+// key streams four times as long, plus every valid flow kept in the
+// repository (the fixtures, the seed corpus of tests/fuzz_content.rs, the
+// end-to-end flow), so shapes the generator does not write (dotted keys,
+// [ui] tables, loops back to the start, one-step flows) are driven too.
+// The defaults keep each under about 15 s in a debug build; set
+// `PROPTEST_CASES` for a long run (it replaces these defaults, and only
+// these: the properties above keep their fixed 256).
+
+fn heavy_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Every flow under the repository's content directories that loads
+/// without errors.
+fn repository_flows() -> Vec<(String, Flow)> {
+    static FLOWS: OnceLock<Vec<(String, Flow)>> = OnceLock::new();
+    FLOWS
+        .get_or_init(|| {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let mut paths = vec![root.join("tests/e2e/flow.toml")];
+            for dir in ["tests/content_good", "tests/fuzz/flow"] {
+                let mut found: Vec<_> = std::fs::read_dir(root.join(dir))
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                    .collect();
+                found.sort();
+                paths.extend(found);
+            }
+            let flows: Vec<(String, Flow)> = paths
+                .iter()
+                .filter_map(|p| {
+                    let loaded = flow::load_file(p).ok()?;
+                    Some((p.display().to_string(), loaded.flow?))
+                })
+                .collect();
+            assert!(flows.len() >= 10, "only {} valid flows found", flows.len());
+            flows
+        })
+        .clone()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: heavy_cases(64),
+        max_shrink_iters: 20_000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Larger random flows, longer key streams.
+    #[test]
+    fn heavy_random_sessions_on_larger_flows(
+        text in gen_flow_up_to(40),
+        config in config(),
+        ops in long_ops(),
+    ) {
+        let flow = load(&text)?;
+        let mut sim = Sim::new(flow, config, Strict::KNOWN_BUGS_AWAY)?;
+        sim.run(&ops)?;
+    }
+
+    /// Every valid flow of the repository, long key streams.
+    #[test]
+    fn heavy_random_sessions_on_the_repository_flows(
+        pick in any::<proptest::sample::Index>(),
+        config in config(),
+        ops in long_ops(),
+    ) {
+        let flows = repository_flows();
+        let (_name, flow) = flows[pick.index(flows.len())].clone();
         let mut sim = Sim::new(flow, config, Strict::KNOWN_BUGS_AWAY)?;
         sim.run(&ops)?;
     }

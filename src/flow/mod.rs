@@ -5,6 +5,7 @@
 
 mod parse;
 pub mod phrases;
+pub mod read_bounded;
 mod spoken;
 mod validate;
 
@@ -14,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diag::{Collector, Diagnostic};
 pub use phrases::{Phrase, PhraseTable};
+pub use read_bounded::ReadProblem;
 pub use spoken::{spoken_texts, SpokenText, SPOKEN_PHRASES};
 
 /// The bundled default flow, compiled in so `kiosk` runs with no files.
@@ -186,17 +188,9 @@ impl Loaded {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}:{byte}: not UTF-8 text; save the file as UTF-8 (not Shift_JIS)")]
-    NotUtf8 {
-        path: String,
-        line: usize,
-        byte: usize,
-    },
+    /// Not a regular file, over the size cap, unreadable or not UTF-8.
+    #[error("{}", source.describe(path))]
+    Read { path: String, source: ReadProblem },
     #[error("{}", render_errors(.0))]
     Invalid(Vec<Diagnostic>),
 }
@@ -205,10 +199,7 @@ impl LoadError {
     /// The error as a `FILE:LINE:COL: error: …` line, like the diagnostics.
     pub fn to_diagnostic_line(&self) -> String {
         match self {
-            LoadError::Read { path, source } => format!("{path}:1:1: error: cannot read: {source}"),
-            LoadError::NotUtf8 { path, line, byte } => format!(
-                "{path}:{line}:{byte}: error: not UTF-8 text; save the file as UTF-8 (not Shift_JIS)"
-            ),
+            LoadError::Read { path, source } => source.to_diagnostic_line(path),
             LoadError::Invalid(_) => self.to_string(),
         }
     }
@@ -222,27 +213,25 @@ fn render_errors(errors: &[Diagnostic]) -> String {
         .join("\n")
 }
 
-/// Loads and checks a flow file.
+/// Loads and checks a flow file (a regular file of at most
+/// [`read_bounded::FLOW_LIMIT`], in UTF-8).
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: name.clone(),
-        source,
-    })?;
-    let source = String::from_utf8(bytes).map_err(|e| {
-        let bad = e.utf8_error().valid_up_to();
-        let before = &e.as_bytes()[..bad];
-        let line_start = before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
-        LoadError::NotUtf8 {
-            path: name.clone(),
-            line: before.iter().filter(|b| **b == b'\n').count() + 1,
-            byte: bad - line_start + 1,
-        }
-    })?;
-    Ok(load_source(&name, &source))
+    match read_bounded::read_bytes(path, read_bounded::FLOW_LIMIT) {
+        Ok(bytes) => load_bytes(&name, bytes),
+        Err(source) => Err(LoadError::Read { path: name, source }),
+    }
+}
+
+/// Checks a flow file's bytes as [`load_file`] read them: UTF-8 first.
+pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Loaded, LoadError> {
+    match read_bounded::decode_utf8(bytes) {
+        Ok(source) => Ok(load_source(name, &source)),
+        Err(source) => Err(LoadError::Read {
+            path: name.to_string(),
+            source,
+        }),
+    }
 }
 
 /// Checks flow source text; `name` is the file name used in diagnostics.

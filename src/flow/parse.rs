@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diag::Collector;
-use crate::toml_tree::{self as tree, join_path};
+use crate::toml_tree::{self as tree, join_path, Controls};
 
 pub type Str = Spanned<String>;
 
@@ -211,14 +211,20 @@ fn for_each_subtable<T>(
         .filter_map(|(name, value)| {
             let path = join_path(key, name.get_ref());
             let sub = tree::expect_table(value, &path, diag)?;
+            // Stage and outcome names have no other rule on their letters.
+            tree::check_controls_in_name(name.get_ref(), name.span(), &path, diag);
             let id = Spanned::new(name.span(), name.get_ref().to_string());
             Some(read(id, sub, diag))
         })
         .collect()
 }
 
+/// Every string value of a flow comes through here, so none can carry a
+/// control character (other than a line break) to the screen or the voice.
 fn spanned_str(value: &Spanned<DeValue<'_>>, path: &str, diag: &mut Collector<'_>) -> Option<Str> {
-    tree::expect_str(value, path, diag).map(|s| Spanned::new(value.span(), s.to_string()))
+    let text = tree::expect_str(value, path, diag)?.to_string();
+    tree::check_controls(&text, value.span(), Controls::LineBreaksOnly, path, diag);
+    Some(Spanned::new(value.span(), text))
 }
 
 fn string_field(
