@@ -587,7 +587,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(
-            std::env::var("KIOSK_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(4000)
+            std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(4000)
         ))]
 
         // No byte stream can stop keys from acting: after any stream and

@@ -252,6 +252,26 @@ fn a_flow_broken_while_running_changes_nothing_until_the_next_start() {
     );
 }
 
+// See: issue 11, defect 6 (`kiosk run --flow /dev/zero` grew without end,
+// a FIFO as the flow blocked the first frame).
+#[test]
+fn a_flow_that_is_a_device_or_a_fifo_runs_the_bundled_flow() {
+    for special in ["/dev/zero", "fifo"] {
+        let dir = common::tempdir("kiosk-special-");
+        let fifo = dir.path().join("flow.toml");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let path = if special == "fifo" {
+            fifo.display().to_string()
+        } else {
+            special.to_string()
+        };
+        let mut k = Kiosk::start_in(dir, &["--flow", &path], "");
+        k.settled(&["ログインの二段階認証", FALLBACK_MARK]);
+        k.assert_alive();
+    }
+}
+
 // See: issue 11, defect 10 (`kiosk run` with no terminal said nothing).
 #[test]
 fn no_terminal_is_said_to_the_caller() {
