@@ -13,7 +13,8 @@
 
 use chrono::NaiveDate;
 
-use super::aggregate::{median, Aggregate};
+use super::aggregate::Aggregate;
+use super::ms::median;
 use crate::flow::{Flow, LangIx};
 
 /// The language of headings.
