@@ -156,7 +156,13 @@ pub struct FlowAgg {
 impl FlowAgg {
     /// The index of step `id`, added when new; None past the cap of
     /// distinct ids (`count` is the report's running total).
-    fn step(&mut self, id: &str, stage: Option<usize>, count: &mut usize) -> Option<usize> {
+    #[inline]
+    fn step(
+        &mut self,
+        id: &str,
+        stage: impl FnOnce() -> Option<usize>,
+        count: &mut usize,
+    ) -> Option<usize> {
         if let Some(i) = self.index.get(id) {
             return Some(*i);
         }
@@ -165,7 +171,7 @@ impl FlowAgg {
         }
         *count += 1;
         self.steps.push((id.to_string(), StepAgg::default()));
-        self.stage_of.push(stage);
+        self.stage_of.push(stage());
         let i = self.steps.len() - 1;
         self.index.insert(id.to_string(), i);
         Some(i)
@@ -353,7 +359,7 @@ impl Aggregate {
         let flow = &mut self.flows[fi];
         let last = rec.steps.len().wrapping_sub(1);
         for (n, visit) in rec.steps.iter().enumerate() {
-            let stage = stage_map.and_then(|m| m.stage_of.get(&*visit.id).copied());
+            let stage = || stage_map.and_then(|m| m.stage_of.get(&*visit.id).copied());
             let Some(si) = flow.step(&visit.id, stage, &mut self.step_ids) else {
                 failed.get_or_insert(Failure::TooManySteps);
                 return;
@@ -523,7 +529,7 @@ impl Aggregate {
             let fi = self.flow_index(&flow.id);
             let mine = &mut self.flows[fi];
             for ((id, step), stage) in flow.steps.into_iter().zip(flow.stage_of) {
-                let Some(si) = mine.step(&id, stage, &mut self.step_ids) else {
+                let Some(si) = mine.step(&id, || stage, &mut self.step_ids) else {
                     self.failed.get_or_insert(Failure::TooManySteps);
                     return;
                 };
