@@ -105,6 +105,9 @@ struct Sum {
 struct Table {
     values: Vec<u64>,
     cells: Vec<Cell>,
+    /// Counts never printed but worked out from the others (what a step's
+    /// answers leave): protected like the rest, never hidden to protect.
+    derived: Vec<bool>,
     sums: Vec<Sum>,
 }
 
@@ -112,6 +115,7 @@ impl Table {
     fn cell(&mut self, value: u64, cell: Cell) -> usize {
         self.values.push(value);
         self.cells.push(cell);
+        self.derived.push(false);
         self.values.len() - 1
     }
 
@@ -207,7 +211,7 @@ fn hide_another(t: &mut Table, sum: &Sum) -> Option<usize> {
         .copied()
         .chain(std::iter::once(sum.total))
         .enumerate()
-        .filter(|(_, i)| t.cells[*i].shown() && t.values[*i] > 0)
+        .filter(|(_, i)| t.cells[*i].shown() && t.values[*i] > 0 && !t.derived[*i])
         .min_by_key(|(order, i)| (t.values[*i], *order))
         .map(|(_, i)| i)?;
     t.cells[pick] = Cell::Suppressed;
@@ -253,6 +257,7 @@ pub fn mask(s: &Summary) -> Mask {
     let mut t = Table {
         values: Vec::new(),
         cells: Vec::new(),
+        derived: Vec::new(),
         sums: Vec::new(),
     };
     let sessions = t.count(s.sessions, k, true);
@@ -302,6 +307,7 @@ pub fn mask(s: &Summary) -> Mask {
             .iter()
             .fold(0u64, |a, n| a.saturating_add(*n));
         let ended = t.count(r.visits.saturating_sub(answered), k, down);
+        t.derived[ended] = true;
         t.sums.push(Sum {
             total: ids[0],
             parts: vec![ids[1], ids[2], ids[3], ids[4], ids[7], ended],
@@ -449,6 +455,7 @@ mod tests {
         let mut t = Table {
             values: Vec::new(),
             cells: Vec::new(),
+            derived: Vec::new(),
             sums: Vec::new(),
         };
         for v in values {
