@@ -213,6 +213,9 @@ pub struct Aggregate {
     stages: Option<StageMap>,
     last_flow: usize,
     hour_cache: Option<(String, u8, NaiveDate)>,
+    /// Per visit of the record being counted, its step's index when the
+    /// step is known (reused, so no allocation per record).
+    slots: Vec<Option<usize>>,
 }
 
 impl Aggregate {
@@ -303,11 +306,22 @@ impl Aggregate {
             self.skip_lines(1);
             return;
         };
-        if !rec.steps.iter().all(|v| valid_step_id(&v.id)) {
-            self.skip_lines(1);
-            return;
+        // Each visit's step is looked up once; only an id not seen before
+        // needs its characters checked.
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.clear();
+        let known = self.find_flow(&rec.flow).map(|fi| &self.flows[fi]);
+        for v in &rec.steps {
+            let hit = known.and_then(|f| f.index.get(&*v.id).copied());
+            if hit.is_none() && !valid_step_id(&v.id) {
+                self.slots = slots;
+                self.skip_lines(1);
+                return;
+            }
+            slots.push(hit);
         }
         if !self.filter.accepts(rec) {
+            self.slots = slots;
             return;
         }
         let failed = &mut self.failed;
@@ -358,11 +372,17 @@ impl Aggregate {
         let stopped = matches!(&*rec.outcome, "abandoned" | "restarted");
         let flow = &mut self.flows[fi];
         let last = rec.steps.len().wrapping_sub(1);
-        for (n, visit) in rec.steps.iter().enumerate() {
-            let stage = || stage_map.and_then(|m| m.stage_of.get(&*visit.id).copied());
-            let Some(si) = flow.step(&visit.id, stage, &mut self.step_ids) else {
-                failed.get_or_insert(Failure::TooManySteps);
-                return;
+        for (n, (visit, hit)) in rec.steps.iter().zip(&slots).enumerate() {
+            let si = match hit {
+                Some(si) => *si,
+                None => {
+                    let stage = || stage_map.and_then(|m| m.stage_of.get(&*visit.id).copied());
+                    let Some(si) = flow.step(&visit.id, stage, &mut self.step_ids) else {
+                        failed.get_or_insert(Failure::TooManySteps);
+                        return;
+                    };
+                    si
+                }
             };
             if let Some(stage) = flow.stage_of[si].filter(|s| *s < 64) {
                 reached_stages |= 1 << stage;
@@ -412,13 +432,19 @@ impl Aggregate {
                 }
             }
         }
+        self.slots = slots;
+    }
+
+    /// The index of flow `id`, if it has been seen.
+    fn find_flow(&self, id: &str) -> Option<usize> {
+        if self.flows.get(self.last_flow).is_some_and(|f| f.id == id) {
+            return Some(self.last_flow);
+        }
+        self.flows.iter().position(|f| f.id == id)
     }
 
     fn flow_index(&mut self, id: &str) -> usize {
-        if self.flows.get(self.last_flow).is_some_and(|f| f.id == id) {
-            return self.last_flow;
-        }
-        let i = match self.flows.iter().position(|f| f.id == id) {
+        let i = match self.find_flow(id) {
             Some(i) => i,
             None => {
                 self.flows.push(FlowAgg {
