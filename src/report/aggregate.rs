@@ -154,6 +154,11 @@ pub struct FlowAgg {
 }
 
 impl FlowAgg {
+    /// The flow's id and its steps, the index freed.
+    pub fn into_steps(self) -> (String, Vec<(String, StepAgg)>) {
+        (self.id, self.steps)
+    }
+
     /// The index of step `id`, added when new; None past the cap of
     /// distinct ids (`count` is the report's running total).
     #[inline]

@@ -220,13 +220,33 @@ fn hide_another(t: &mut Table, sum: &Sum) -> Option<usize> {
 
 /// Complementary suppression until no sum exposes a hidden count.
 fn solve(t: &mut Table, k: u64) {
-    let mut sums_of: Vec<Vec<usize>> = vec![Vec::new(); t.values.len()];
-    for (s, sum) in t.sums.iter().enumerate() {
-        sums_of[sum.total].push(s);
-        for p in &sum.parts {
-            sums_of[*p].push(s);
+    // The sums each count is in, as one flat list with offsets (a report
+    // of 100,000 steps has a million counts; a Vec each would cost more
+    // than the counts).
+    let members = |sum: &Sum| -> Vec<usize> {
+        let mut m = sum.parts.clone();
+        m.push(sum.total);
+        m
+    };
+    let mut start = vec![0u32; t.values.len() + 1];
+    for sum in &t.sums {
+        for i in members(sum) {
+            start[i + 1] += 1;
         }
     }
+    for i in 0..t.values.len() {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut flat = vec![0u32; start[t.values.len()] as usize];
+    for (s, sum) in t.sums.iter().enumerate() {
+        for i in members(sum) {
+            flat[fill[i] as usize] = s as u32;
+            fill[i] += 1;
+        }
+    }
+    drop(fill);
+    let sums_of = |i: usize| &flat[start[i] as usize..start[i + 1] as usize];
     let mut queue: Vec<usize> = (0..t.sums.len()).rev().collect();
     let mut queued = vec![true; t.sums.len()];
     let sums = std::mem::take(&mut t.sums);
@@ -239,10 +259,11 @@ fn solve(t: &mut Table, k: u64) {
         let Some(hid) = hide_another(t, sum) else {
             continue;
         };
-        for other in &sums_of[hid] {
-            if !queued[*other] {
-                queued[*other] = true;
-                queue.push(*other);
+        for other in sums_of(hid) {
+            let other = *other as usize;
+            if !queued[other] {
+                queued[other] = true;
+                queue.push(other);
             }
         }
     }
@@ -287,7 +308,7 @@ pub fn mask(s: &Summary) -> Mask {
     for r in &s.steps {
         let down = whole && breaks_down(r.reached, k);
         let reached = t.count(r.reached, k, whole);
-        let ids: Vec<usize> = [
+        let counts = [
             r.visits,
             r.yes,
             r.no,
@@ -296,10 +317,8 @@ pub fn mask(s: &Summary) -> Mask {
             r.repeats,
             r.help,
             r.stopped_here,
-        ]
-        .iter()
-        .map(|n| t.count(*n, k, down))
-        .collect();
+        ];
+        let ids: [usize; 8] = std::array::from_fn(|i| t.count(counts[i], k, down));
         // Visits that ended on the step (an ending, or a staff call) are
         // never printed but are what the others leave: a small one must
         // not be worked out either.
@@ -313,7 +332,9 @@ pub fn mask(s: &Summary) -> Mask {
             parts: vec![ids[1], ids[2], ids[3], ids[4], ids[7], ended],
             exact: true,
         });
-        steps.push((reached, ids, down));
+        // The step's counts sit right after `reached`, in the order above.
+        debug_assert!(ids.iter().enumerate().all(|(j, i)| *i == reached + 1 + j));
+        steps.push((reached, down));
     }
 
     let funnel = whole && breaks_down(s.stage_flow_sessions, k);
@@ -328,7 +349,7 @@ pub fn mask(s: &Summary) -> Mask {
             .iter()
             .zip(&steps)
             .filter(|(r, _)| r.stage.as_deref() == Some(st.label.as_str()))
-            .map(|(_, (reached, _, _))| *reached)
+            .map(|(_, (reached, _))| *reached)
             .collect();
         if !parts.is_empty() {
             t.sums.push(Sum {
@@ -385,16 +406,16 @@ pub fn mask(s: &Summary) -> Mask {
         outcomes: outcomes.iter().map(|i| c(*i)).collect(),
         steps: steps
             .iter()
-            .map(|(reached, ids, down)| StepCells {
+            .map(|(reached, down)| StepCells {
                 reached: c(*reached),
-                visits: c(ids[0]),
-                yes: c(ids[1]),
-                no: c(ids[2]),
-                next: c(ids[3]),
-                back: c(ids[4]),
-                repeats: c(ids[5]),
-                help: c(ids[6]),
-                stopped_here: c(ids[7]),
+                visits: c(reached + 1),
+                yes: c(reached + 2),
+                no: c(reached + 3),
+                next: c(reached + 4),
+                back: c(reached + 5),
+                repeats: c(reached + 6),
+                help: c(reached + 7),
+                stopped_here: c(reached + 8),
                 broken_down: *down,
             })
             .collect(),

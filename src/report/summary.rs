@@ -146,15 +146,18 @@ pub fn summarize(
     // many step ids never holds both in full.
     for f in std::mem::take(&mut agg.flows) {
         let known = flow.filter(|fl| fl.id == f.id);
-        for (id, s) in f.steps {
+        // The index goes first: only the rows and the steps left to turn
+        // into rows are alive at once.
+        let (fid, fsteps) = f.into_steps();
+        for (id, s) in fsteps {
             let step = known.and_then(|fl| fl.step_ix(&id).map(|ix| fl.step(ix)));
             steps.push(StepRow {
                 key: if several {
-                    format!("{}/{}", f.id, id)
+                    format!("{fid}/{id}")
                 } else {
                     id.clone()
                 },
-                flow: f.id.clone(),
+                flow: fid.clone(),
                 label: step.map(|st| st.text.get(li).to_string()),
                 stage: step.and_then(|st| {
                     st.stage
