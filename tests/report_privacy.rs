@@ -201,6 +201,19 @@ fn sums(s: &Summary, m: &Mask) -> Vec<(usize, String)> {
             format!("visits of {}", r.key),
         );
     }
+    if m.funnel {
+        let other = s.sessions - s.stage_flow_sessions;
+        let other = if other > 0 && other < s.k {
+            Cell::Small
+        } else {
+            Cell::Shown
+        };
+        with_total(
+            m.sessions,
+            vec![m.funnel_total, other],
+            "sessions = funnel + other flows".into(),
+        );
+    }
     for (st, c) in s.stages.iter().zip(&m.stages) {
         let parts: Vec<Cell> = s
             .steps
@@ -363,4 +376,27 @@ fn html_escapes_markup_and_controls_from_the_journal() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("k&quot;&#39;&amp;&lt;b&gt;\\u{1b}"), "{html}");
     assert!(!html.chars().any(|c| c.is_control() && c != '\n'));
+}
+
+#[test]
+fn the_funnel_does_not_give_away_a_small_other_flow() {
+    // 6 sessions of the bundled flow and 2 of another: the funnel's shares
+    // would give its total (6), and 8 - 6 = 2 sessions of the other flow.
+    let line = |flow: &str| {
+        format!(
+            r#"{{"v":1,"flow":"{flow}","flow_hash":"00000000","kiosk":"k","hour":"2026-11-24T10","lang":"en","outcome":"abandoned","end":"welcome","steps":[{{"id":"welcome","answer":"none","ms":1,"repeats":0,"help":0}}],"help":0,"back":0,"duration_ms":1}}"#
+        )
+    };
+    let mut journal = String::new();
+    for flow in ["mfa-login"; 6].iter().chain(&["other"; 2]) {
+        journal.push_str(&line(flow));
+        journal.push('\n');
+    }
+    let text = String::from_utf8(kiosk_report(&journal, "text")).unwrap();
+    assert!(text.contains("Sessions    8"), "{text}");
+    assert!(!text.contains("Stage funnel"), "{text}");
+    // With 5 sessions of the other flow, nothing needs hiding.
+    journal.push_str(&(line("other") + "\n" + &line("other") + "\n" + &line("other") + "\n"));
+    let text = String::from_utf8(kiosk_report(&journal, "text")).unwrap();
+    assert!(text.contains("Stage funnel"), "{text}");
 }

@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::privacy::{mask, percent, seconds, thousands, Cell};
+use super::privacy::{mask, percent, seconds, thousands};
 use super::summary::Summary;
 use super::svg::{self, escape, Bar, Week, PALETTE};
 use super::text::fit;
@@ -121,7 +121,7 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
                 text: format!(
                     "{} {}",
                     c.text(st.reached, k),
-                    percent(st.reached, *c, s.stage_flow_sessions, Cell::Shown)
+                    percent(st.reached, *c, s.stage_flow_sessions, m.funnel_total)
                 ),
             })
             .collect();

@@ -87,6 +87,8 @@ pub struct Mask {
     pub stages: Vec<Cell>,
     /// Whether the stage funnel is drawn (its flow has at least k sessions).
     pub funnel: bool,
+    /// The funnel's 100 %: when hidden, its shares are not shown.
+    pub funnel_total: Cell,
     /// Aligned with [`Summary::weeks`].
     pub weeks: Vec<WeekCells>,
     pub hours: [Cell; 24],
@@ -338,6 +340,16 @@ pub fn mask(s: &Summary) -> Mask {
     }
 
     let funnel = whole && breaks_down(s.stage_flow_sessions, k);
+    // The funnel's shares give its total away, and the sessions minus that
+    // total are those of the other flows: a small one must stay hidden.
+    let funnel_total = t.count(s.stage_flow_sessions, k, funnel);
+    let other_flows = t.count(s.sessions.saturating_sub(s.stage_flow_sessions), k, funnel);
+    t.derived[other_flows] = true;
+    t.sums.push(Sum {
+        total: sessions,
+        parts: vec![funnel_total, other_flows],
+        exact: true,
+    });
     let stages: Vec<usize> = s
         .stages
         .iter()
@@ -395,6 +407,14 @@ pub fn mask(s: &Summary) -> Mask {
     if whole {
         solve(&mut t, k);
     }
+    // A funnel whose total must stay hidden is not drawn: its first stage
+    // is usually that total.
+    let funnel = funnel && t.cells[funnel_total].shown();
+    if !funnel {
+        for i in &stages {
+            t.cells[*i] = Cell::Unseen;
+        }
+    }
     let c = |i: usize| t.cells[i];
     let mut hour_cells = [Cell::Unseen; 24];
     for (h, i) in hour_cells.iter_mut().zip(&hours) {
@@ -421,6 +441,7 @@ pub fn mask(s: &Summary) -> Mask {
             .collect(),
         stages: stages.iter().map(|i| c(*i)).collect(),
         funnel,
+        funnel_total: c(funnel_total),
         weeks: weeks
             .iter()
             .map(|(total, parts)| WeekCells {

@@ -81,7 +81,7 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     if !s.stages.is_empty() && m.funnel {
         writeln!(out)?;
         writeln!(out, "{}", w.funnel)?;
-        let total = (s.stage_flow_sessions, Cell::Shown);
+        let total = (s.stage_flow_sessions, m.funnel_total);
         for (i, (st, c)) in s.stages.iter().zip(&m.stages).enumerate() {
             let label = format!("{} {}", i + 1, st.label);
             bar_row(&mut out, &label, (st.reached, *c), total.0, total, k)?;
