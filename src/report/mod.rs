@@ -10,6 +10,7 @@ mod csv;
 pub mod filter;
 mod html;
 mod json;
+pub mod limits;
 pub mod ms;
 pub mod parse;
 pub mod privacy;
