@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::privacy::{breaks_down, count, percent, seconds, shown, thousands};
+use super::privacy::{mask, percent, seconds, thousands};
 use super::summary::Summary;
 use super::svg::{self, escape, Bar, Week, PALETTE};
 use super::text::fit;
@@ -40,6 +40,7 @@ section { break-inside: avoid; page-break-inside: avoid; }
 pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     let w = words(s.lang);
     let k = s.k;
+    let m = mask(s);
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n");
     h.push_str(&format!(
@@ -58,7 +59,16 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             escape(value)
         ));
     };
-    fact(w.sessions, &count(s.sessions, k));
+    fact(w.sessions, &m.sessions.text(s.sessions, k));
+    if !m.whole {
+        // Fewer than k sessions: not even when, where or which flow.
+        h.push_str(&format!(
+            "</dl>\n<p class=\"note\">{}</p>\n<p>{}</p>\n</body></html>\n",
+            escape(&k_note(s.lang, k)),
+            escape(&too_few(s.lang, k))
+        ));
+        return out.write_all(h.as_bytes());
+    }
     if let (Some(first), Some(last)) = (&s.first_hour, &s.last_hour) {
         fact(w.period, &format!("{first} – {last}"));
     }
@@ -74,21 +84,21 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
         "</dl>\n<p class=\"note\">{}</p>\n",
         escape(&k_note(s.lang, k))
     ));
-    if !breaks_down(s.sessions, k) {
-        h.push_str(&format!("<p>{}</p>\n", escape(&too_few(s.lang, k))));
-        h.push_str("</body></html>\n");
-        return out.write_all(h.as_bytes());
-    }
 
     // Outcomes.
     let bars: Vec<Bar> = s
         .outcomes
         .iter()
-        .map(|o| Bar {
+        .zip(&m.outcomes)
+        .map(|(o, c)| Bar {
             label: fit(&o.label, 30),
             value: o.count,
-            shown: shown(o.count, k),
-            text: format!("{} {}", count(o.count, k), percent(o.count, s.sessions, k)),
+            shown: c.shown(),
+            text: format!(
+                "{} {}",
+                c.text(o.count, k),
+                percent(o.count, *c, s.sessions, m.sessions)
+            ),
         })
         .collect();
     section(
@@ -98,19 +108,20 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     );
 
     // Stage funnel.
-    if !s.stages.is_empty() && s.stage_flow_sessions > 0 {
+    if !s.stages.is_empty() && m.funnel {
         let bars: Vec<Bar> = s
             .stages
             .iter()
+            .zip(&m.stages)
             .enumerate()
-            .map(|(i, st)| Bar {
+            .map(|(i, (st, c))| Bar {
                 label: fit(&format!("{} {}", i + 1, st.label), 30),
                 value: st.reached,
-                shown: shown(st.reached, k),
+                shown: c.shown(),
                 text: format!(
                     "{} {}",
-                    count(st.reached, k),
-                    percent(st.reached, s.stage_flow_sessions, k)
+                    c.text(st.reached, k),
+                    percent(st.reached, *c, s.stage_flow_sessions, m.funnel_total)
                 ),
             })
             .collect();
@@ -122,12 +133,17 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     }
 
     // Sticking points: chart of scores, then the table.
-    let mut ranked: Vec<_> = s.steps.iter().filter(|r| r.rank.is_some()).collect();
-    ranked.sort_by_key(|r| r.rank);
+    let mut ranked: Vec<_> = s
+        .steps
+        .iter()
+        .zip(&m.steps)
+        .filter(|(r, _)| r.rank.is_some())
+        .collect();
+    ranked.sort_by_key(|(r, _)| r.rank);
     ranked.truncate(10);
     let bars: Vec<Bar> = ranked
         .iter()
-        .map(|r| {
+        .map(|(r, _)| {
             let score = r.score.unwrap_or(0.0);
             Bar {
                 label: fit(r.name(), 30),
@@ -149,16 +165,16 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             escape(w.step), escape(w.reached), escape(w.stopped), escape(w.no),
             escape(w.repeats), escape(w.help), escape(w.median), escape(w.score)
         ));
-        for r in &ranked {
+        for (r, c) in &ranked {
             body.push_str(&format!(
                 "<tr><td class=\"n\">{}</td><td class=\"step\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}</td></tr>",
                 r.rank.unwrap_or(0),
                 escape(r.name()),
-                count(r.reached, k),
-                count(r.stopped_here, k),
-                count(r.no, k),
-                count(r.repeats, k),
-                count(r.help, k),
+                c.reached.text(r.reached, k),
+                c.stopped_here.text(r.stopped_here, k),
+                c.no.text(r.no, k),
+                c.repeats.text(r.repeats, k),
+                c.help.text(r.help, k),
                 r.median_ms().map(seconds).unwrap_or_default(),
                 r.score.unwrap_or(0.0),
             ));
@@ -171,12 +187,18 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     let weeks: Vec<Week> = s
         .weeks
         .iter()
-        .map(|wk| Week {
+        .zip(&m.weeks)
+        .map(|(wk, c)| Week {
             label: wk.monday.format("%m/%d").to_string(),
             total: wk.sessions,
-            shown: shown(wk.sessions, k),
-            parts: breaks_down(wk.sessions, k).then(|| wk.outcomes.clone()),
-            text: format!("{} {}", w.week_of, count(wk.sessions, k)),
+            shown: c.total.shown(),
+            // Stacked only when every part may be drawn to scale.
+            parts: c
+                .outcomes
+                .iter()
+                .all(|p| p.shown())
+                .then(|| wk.outcomes.clone()),
+            text: format!("{} {}", w.week_of, c.total.text(wk.sessions, k)),
         })
         .collect();
     let mut legend = String::from("<p class=\"legend\">");
@@ -198,7 +220,8 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     let hours: Vec<(u64, bool, String)> = s
         .hour_of_day
         .iter()
-        .map(|n| (*n, shown(*n, k), count(*n, k)))
+        .zip(&m.hours)
+        .map(|(n, c)| (*n, c.shown(), c.text(*n, k)))
         .collect();
     section(
         &mut h,

@@ -5,15 +5,16 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
-use super::summary::Summary;
+use super::summary::{StepRow, Summary};
 
 #[derive(Serialize)]
 struct Report<'a> {
     sessions: u64,
     outcomes: BTreeMap<&'a str, u64>,
-    steps: BTreeMap<&'a str, Step>,
+    steps: Steps<'a>,
     skipped_lines: u64,
     unknown_version_lines: u64,
     /// Sessions that reached each stage of the labelling flow, in file
@@ -54,6 +55,42 @@ enum Median {
     Half(f64),
 }
 
+/// The steps by key, each turned into its JSON shape only as it is
+/// written: a report of many step ids holds no second copy of them.
+struct Steps<'a>(Vec<&'a StepRow>);
+
+impl Serialize for Steps<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut map = ser.serialize_map(Some(self.0.len()))?;
+        for r in &self.0 {
+            map.serialize_entry(&r.key, &step(r))?;
+        }
+        map.end()
+    }
+}
+
+fn step(r: &StepRow) -> Step {
+    let median = r.median.map(|(a, b)| {
+        let sum = u128::from(a) + u128::from(b);
+        match u64::try_from(sum / 2) {
+            Ok(whole) if sum % 2 == 0 => Median::Whole(whole),
+            _ => Median::Half(sum as f64 / 2.0),
+        }
+    });
+    Step {
+        visits: r.visits,
+        yes: r.yes,
+        no: r.no,
+        next: r.next,
+        repeats: r.repeats,
+        help: r.help,
+        back: r.back,
+        stopped_here: r.stopped_here,
+        median_ms: median,
+        reached: r.reached,
+    }
+}
+
 pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     let report = Report {
         sessions: s.sessions,
@@ -62,34 +99,11 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             .iter()
             .map(|o| (o.id.as_str(), o.count))
             .collect(),
-        steps: s
-            .steps
-            .iter()
-            .map(|r| {
-                let median = r.median.map(|(a, b)| {
-                    let sum = u128::from(a) + u128::from(b);
-                    match u64::try_from(sum / 2) {
-                        Ok(whole) if sum % 2 == 0 => Median::Whole(whole),
-                        _ => Median::Half(sum as f64 / 2.0),
-                    }
-                });
-                (
-                    r.key.as_str(),
-                    Step {
-                        visits: r.visits,
-                        yes: r.yes,
-                        no: r.no,
-                        next: r.next,
-                        repeats: r.repeats,
-                        help: r.help,
-                        back: r.back,
-                        stopped_here: r.stopped_here,
-                        median_ms: median,
-                        reached: r.reached,
-                    },
-                )
-            })
-            .collect(),
+        steps: Steps({
+            let mut rows: Vec<&StepRow> = s.steps.iter().collect();
+            rows.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+            rows
+        }),
         skipped_lines: s.skipped_lines,
         unknown_version_lines: s.unknown_version_lines,
         stages: s

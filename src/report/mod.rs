@@ -10,6 +10,8 @@ mod csv;
 pub mod filter;
 mod html;
 mod json;
+pub mod limits;
+pub mod ms;
 pub mod parse;
 pub mod privacy;
 pub mod read;
@@ -42,6 +44,10 @@ pub enum ReportError {
     Flow(#[from] flow::LoadError),
     #[error("a reader thread failed")]
     Worker,
+    #[error("a count passed {max} (2^64 - 1): {0}; the journal holds impossible values, so no report is given", max = u64::MAX)]
+    Overflow(&'static str),
+    #[error("more than {max} distinct step ids (the most one report holds): the journal is not from a kiosk flow, or use --flow-id, --since or --until to report on less", max = aggregate::MAX_STEP_IDS)]
+    TooManySteps,
     #[error("{0}")]
     Write(#[from] io::Error),
 }
@@ -93,6 +99,11 @@ pub fn summarize_chunked(opts: &Options, chunk: usize) -> Result<Summary, Report
     let agg = read::aggregate_files_chunked(&files, opts.threads, chunk, || {
         Aggregate::new(opts.filter.clone(), stages.clone())
     })?;
+    match agg.failed {
+        Some(aggregate::Failure::Overflow(what)) => return Err(ReportError::Overflow(what)),
+        Some(aggregate::Failure::TooManySteps) => return Err(ReportError::TooManySteps),
+        None => {}
+    }
     Ok(summary::summarize(
         agg,
         opts.flow.as_ref(),

@@ -5,6 +5,12 @@
 //! is the few chunk buffers in flight plus the aggregates, whatever the size
 //! of the journal. A file's last line is its own, even without a newline: a
 //! torn tail is one corrupt line, never glued to the next file's first.
+//!
+//! A line longer than [`MAX_LINE`] (a real record is a few KB) is a bad
+//! line: the reader stops keeping it once it passes the cap and drops what
+//! follows up to the next newline, so an endless line (`/dev/zero`, a
+//! corrupt file) costs a chunk of memory, not all of it. Pipes and
+//! character devices are read like files, to their end.
 
 use std::fs::File;
 use std::io::Read;
@@ -17,6 +23,9 @@ use super::ReportError;
 
 /// Size of each read.
 pub const CHUNK: usize = 8 << 20;
+
+/// The longest line read, in bytes; a longer one is skipped unread.
+pub const MAX_LINE: usize = 1 << 20;
 
 /// The journal files `paths` name, in order: a file as given, a directory as
 /// its `*.jsonl` files sorted by name.
@@ -90,14 +99,19 @@ pub fn aggregate_files_chunked(
         let read = read_all(files, chunk, &full_tx, &free_rx, pool);
         // Closing the queue lets the workers finish.
         drop(full_tx);
-        let mut total = make();
+        // The first worker's counts take the others in, so that at most
+        // two aggregates are alive at once.
+        let mut total: Option<Aggregate> = None;
         for worker in workers {
-            match worker.join() {
-                Ok(agg) => total.merge(agg),
-                Err(_) => return Err(ReportError::Worker),
+            match (worker.join(), &mut total) {
+                (Ok(agg), Some(total)) => total.merge(agg),
+                (Ok(agg), None) => total = Some(agg),
+                (Err(_), _) => return Err(ReportError::Worker),
             }
         }
-        read.map(|()| total)
+        let mut total = total.unwrap_or_else(&make);
+        total.skip_lines(read?);
+        Ok(total)
     })
 }
 
@@ -118,13 +132,15 @@ fn work(
     }
 }
 
+/// Sends the files' bytes as chunks cut after a newline, and returns the
+/// number of lines skipped for passing [`MAX_LINE`] on the way.
 fn read_all(
     files: &[PathBuf],
     chunk: usize,
     full: &SyncSender<Vec<u8>>,
     free: &Receiver<Vec<u8>>,
     pool: usize,
-) -> Result<(), ReportError> {
+) -> Result<u64, ReportError> {
     let mut made = 0;
     let mut buffer = || -> Vec<u8> {
         if let Ok(b) = free.try_recv() {
@@ -136,12 +152,15 @@ fn read_all(
         }
         free.recv().unwrap_or_default()
     };
+    let mut long_lines: u64 = 0;
     // A buffer that was not sent (its line goes on) is reused at once, so
     // the pool never loses one.
     let mut spare: Option<Vec<u8>> = None;
     for path in files {
         let mut file = File::open(path).map_err(|source| read_error(path, source))?;
         let mut carry: Vec<u8> = Vec::new();
+        // Inside a line past the cap: drop bytes up to its newline.
+        let mut dropping = false;
         loop {
             let mut buf = match spare.take() {
                 Some(b) => b,
@@ -154,6 +173,15 @@ fn read_all(
                 .take(chunk as u64)
                 .read_to_end(&mut buf)
                 .map_err(|source| read_error(path, source))?;
+            if dropping {
+                match memchr::memchr(b'\n', &buf) {
+                    Some(nl) => {
+                        buf.drain(..=nl);
+                        dropping = false;
+                    }
+                    None => buf.clear(),
+                }
+            }
             if got == 0 {
                 // End of file: the rest is the last line, torn or not.
                 if buf.is_empty() {
@@ -171,15 +199,24 @@ fn read_all(
                         return Err(ReportError::Worker);
                     }
                 }
+                // A line longer than the cap: counted once, then dropped.
+                None if buf.len() > MAX_LINE => {
+                    long_lines = long_lines.saturating_add(1);
+                    dropping = true;
+                    buf.clear();
+                    spare = Some(buf);
+                }
                 // A line longer than a chunk: keep reading onto it.
                 None => {
-                    carry.extend_from_slice(&buf);
+                    if !dropping {
+                        carry.extend_from_slice(&buf);
+                    }
                     spare = Some(buf);
                 }
             }
         }
     }
-    Ok(())
+    Ok(long_lines)
 }
 
 fn read_error(path: &Path, source: std::io::Error) -> ReportError {

@@ -13,7 +13,8 @@
 
 use chrono::NaiveDate;
 
-use super::aggregate::{median, Aggregate};
+use super::aggregate::Aggregate;
+use super::ms::median;
 use crate::flow::{Flow, LangIx};
 
 /// The language of headings.
@@ -134,29 +135,36 @@ pub fn summarize(
     lang: Lang,
     k: u64,
 ) -> Summary {
+    let mut agg = agg;
     let several = agg.flows.len() > 1;
     let li = flow
         .and_then(|f| f.lang_ix(label_lang))
         .unwrap_or(LangIx(0));
-    let mut steps = Vec::new();
-    for f in &agg.flows {
+    let flow_ids: Vec<String> = agg.flows.iter().map(|f| f.id.clone()).collect();
+    let mut steps = Vec::with_capacity(agg.flows.iter().map(|f| f.steps.len()).sum());
+    // Each flow's counts are dropped as they become rows, so a report of
+    // many step ids never holds both in full.
+    for f in std::mem::take(&mut agg.flows) {
         let known = flow.filter(|fl| fl.id == f.id);
-        for (id, s) in &f.steps {
-            let step = known.and_then(|fl| fl.step_ix(id).map(|ix| fl.step(ix)));
+        // The index goes first: only the rows and the steps left to turn
+        // into rows are alive at once.
+        let (fid, fsteps) = f.into_steps();
+        for (id, s) in fsteps {
+            let step = known.and_then(|fl| fl.step_ix(&id).map(|ix| fl.step(ix)));
             steps.push(StepRow {
                 key: if several {
-                    format!("{}/{}", f.id, id)
+                    format!("{fid}/{id}")
                 } else {
                     id.clone()
                 },
-                flow: f.id.clone(),
-                id: id.clone(),
+                flow: fid.clone(),
                 label: step.map(|st| st.text.get(li).to_string()),
                 stage: step.and_then(|st| {
                     st.stage
                         .and_then(|i| known.and_then(|fl| fl.stages.get(i)))
                         .map(|stage| stage.title.get(li).to_string())
                 }),
+                id,
                 visits: s.visits,
                 yes: s.yes,
                 no: s.no,
@@ -225,7 +233,7 @@ pub fn summarize(
         .collect();
     weeks.sort_by_key(|w| w.monday);
     let stages = flow
-        .filter(|f| agg.flows.iter().any(|a| a.id == f.id))
+        .filter(|f| flow_ids.contains(&f.id))
         .map(|f| {
             f.stages
                 .iter()
@@ -240,7 +248,7 @@ pub fn summarize(
         .unwrap_or_default();
     let mut kiosks = agg.kiosks.clone();
     kiosks.sort();
-    let mut flows: Vec<String> = agg.flows.iter().map(|f| f.id.clone()).collect();
+    let mut flows = flow_ids;
     flows.sort();
     Summary {
         sessions: agg.sessions,

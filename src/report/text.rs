@@ -1,13 +1,17 @@
 //! `--format text` (the default): the report for a terminal, within 80
 //! columns: sessions, outcomes with bars, the stage funnel, the ranked
 //! sticking points and an hour-of-day strip. Widths are display columns, so
-//! Japanese labels line up; long labels are shortened with "…".
+//! Japanese labels line up; long labels are shortened with "…". Every
+//! text from a journal or flow goes through [`fit`], which writes control
+//! characters (ESC, BEL, …) and bidirectional overrides as `\u{1b}`.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::privacy::{breaks_down, count, percent, seconds, shown, thousands};
+use super::privacy::{mask, percent, seconds, thousands, Cell};
 use super::summary::Summary;
 use super::words::{k_note, too_few, words};
 
@@ -19,9 +23,22 @@ const TOP: usize = 10;
 pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     let w = words(s.lang);
     let k = s.k;
+    let m = mask(s);
     writeln!(out, "{}", w.title)?;
     writeln!(out, "{}", "=".repeat(width(w.title).min(78)))?;
-    writeln!(out, "{}{}", cell(w.sessions, 12), count(s.sessions, k))?;
+    writeln!(
+        out,
+        "{}{}",
+        cell(w.sessions, 12),
+        m.sessions.text(s.sessions, k)
+    )?;
+    if !m.whole {
+        // Fewer than k sessions: not even when, where or which flow.
+        writeln!(out, "{}", k_note(s.lang, k))?;
+        writeln!(out)?;
+        writeln!(out, "{}", too_few(s.lang, k))?;
+        return Ok(());
+    }
     if let (Some(first), Some(last)) = (&s.first_hour, &s.last_hour) {
         writeln!(out, "{}{first} – {last}", cell(w.period, 12))?;
     }
@@ -45,39 +62,41 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
         )?;
     }
     writeln!(out, "{}", k_note(s.lang, k))?;
-    if !breaks_down(s.sessions, k) {
-        writeln!(out)?;
-        writeln!(out, "{}", too_few(s.lang, k))?;
-        return Ok(());
-    }
 
     writeln!(out)?;
     writeln!(out, "{}", w.outcomes)?;
-    let max = s.outcomes.iter().map(|o| o.count).max().unwrap_or(0);
-    for o in &s.outcomes {
-        bar_row(&mut out, &o.label, o.count, max, s.sessions, k)?;
+    let max = s
+        .outcomes
+        .iter()
+        .zip(&m.outcomes)
+        .filter(|(_, c)| c.shown())
+        .map(|(o, _)| o.count)
+        .max()
+        .unwrap_or(0);
+    for (o, c) in s.outcomes.iter().zip(&m.outcomes) {
+        let n = (o.count, *c);
+        bar_row(&mut out, &o.label, n, max, (s.sessions, m.sessions), k)?;
     }
 
-    if !s.stages.is_empty() && s.stage_flow_sessions > 0 {
+    if !s.stages.is_empty() && m.funnel {
         writeln!(out)?;
         writeln!(out, "{}", w.funnel)?;
-        for (i, st) in s.stages.iter().enumerate() {
+        let total = (s.stage_flow_sessions, m.funnel_total);
+        for (i, (st, c)) in s.stages.iter().zip(&m.stages).enumerate() {
             let label = format!("{} {}", i + 1, st.label);
-            bar_row(
-                &mut out,
-                &label,
-                st.reached,
-                s.stage_flow_sessions,
-                s.stage_flow_sessions,
-                k,
-            )?;
+            bar_row(&mut out, &label, (st.reached, *c), total.0, total, k)?;
         }
     }
 
     writeln!(out)?;
     writeln!(out, "{}", w.sticking)?;
-    let mut ranked: Vec<_> = s.steps.iter().filter(|r| r.rank.is_some()).collect();
-    ranked.sort_by_key(|r| r.rank);
+    let mut ranked: Vec<_> = s
+        .steps
+        .iter()
+        .zip(&m.steps)
+        .filter(|(r, _)| r.rank.is_some())
+        .collect();
+    ranked.sort_by_key(|(r, _)| r.rank);
     if ranked.is_empty() {
         writeln!(out, "  {}", w.none_ranked)?;
     } else {
@@ -93,17 +112,17 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             right(w.help, 7),
             right(w.median, 9),
         )?;
-        for r in ranked.into_iter().take(TOP) {
+        for (r, c) in ranked.into_iter().take(TOP) {
             writeln!(
                 out,
                 " {:>2}  {}{}{}{}{}{}{}",
                 r.rank.unwrap_or(0),
                 cell(&fit(r.name(), 25), 26),
-                right(&count(r.reached, k), 8),
-                right(&count(r.stopped_here, k), 8),
-                right(&count(r.no, k), 7),
-                right(&count(r.repeats, k), 9),
-                right(&count(r.help, k), 7),
+                right(&c.reached.text(r.reached, k), 8),
+                right(&c.stopped_here.text(r.stopped_here, k), 8),
+                right(&c.no.text(r.no, k), 7),
+                right(&c.repeats.text(r.repeats, k), 9),
+                right(&c.help.text(r.help, k), 7),
                 right(&r.median_ms().map(seconds).unwrap_or_default(), 9),
             )?;
         }
@@ -111,12 +130,20 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
 
     writeln!(out)?;
     writeln!(out, "{}", w.hours)?;
-    let max = s.hour_of_day.iter().copied().max().unwrap_or(0);
+    let max = s
+        .hour_of_day
+        .iter()
+        .zip(&m.hours)
+        .filter(|(_, c)| c.shown())
+        .map(|(n, _)| *n)
+        .max()
+        .unwrap_or(0);
     let strip: String = s
         .hour_of_day
         .iter()
-        .map(|n| {
-            if *n == 0 || !shown(*n, k) || max == 0 {
+        .zip(&m.hours)
+        .map(|(n, c)| {
+            if *n == 0 || !c.shown() || max == 0 {
                 '·'
             } else {
                 let levels = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -131,16 +158,17 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     Ok(())
 }
 
-/// `  label…   ████▌   1,234  49.6%`
+/// `  label…   ████▌   1,234  49.6%`: a count and its total, each with
+/// how it is shown.
 fn bar_row<W: Write>(
     out: &mut W,
     label: &str,
-    n: u64,
+    (n, c): (u64, Cell),
     max: u64,
-    total: u64,
+    (total, total_cell): (u64, Cell),
     k: u64,
 ) -> io::Result<()> {
-    let bar = if shown(n, k) {
+    let bar = if c.shown() {
         bar(n, max, BAR)
     } else {
         String::new()
@@ -150,8 +178,8 @@ fn bar_row<W: Write>(
         "  {}{}{}{}",
         cell(&fit(label, LABEL - 1), LABEL),
         cell(&bar, BAR),
-        right(&count(n, k), 9),
-        right(&percent(n, total, k), 8),
+        right(&c.text(n, k), 9),
+        right(&percent(n, c, total, total_cell), 8),
     )
     .map(|()| ())
 }
@@ -172,10 +200,12 @@ fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// `s` shortened to `max` columns with "…".
+/// `s` with its control characters escaped (journal text is not trusted:
+/// an ESC would reach the terminal), shortened to `max` columns with "…".
 pub fn fit(s: &str, max: usize) -> String {
-    if width(s) <= max {
-        return s.to_string();
+    let s = escape_controls(s);
+    if width(&s) <= max {
+        return s.into_owned();
     }
     let mut out = String::new();
     let mut used = 0;
@@ -189,6 +219,39 @@ pub fn fit(s: &str, max: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// Whether `c` must not reach a terminal as it is: C0 and C1 controls
+/// (ESC starts a terminal command, BEL rings), DEL, and the bidirectional
+/// marks, overrides and isolates that reorder the text after them.
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with every [`unsafe_char`] written as `\u{1b}`.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    escape_except(s, &[])
+}
+
+/// As [`escape_controls`], keeping the characters of `keep`.
+pub fn escape_except<'a>(s: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let bad = |c: char| unsafe_char(c) && !keep.contains(&c);
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if bad(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `s` padded on the right to `cols` columns.
@@ -213,5 +276,8 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("二段階認証", 6), "二段…");
         assert_eq!(fit("ab", 4), "ab");
+        // See: an ESC in a kiosk name reached the terminal.
+        assert_eq!(fit("a\u{1b}[2J\u{7}", 20), "a\\u{1b}[2J\\u{7}");
+        assert_eq!(fit("\u{202e}x\u{9b}", 20), "\\u{202e}x\\u{9b}");
     }
 }

@@ -84,11 +84,14 @@ pub fn words(lang: Lang) -> &'static Words {
     }
 }
 
-/// "Counts below 5 are shown as <5." in the report's language.
+/// "Counts below 5 are shown as <5." in the report's language, and what a
+/// "*" is.
 pub fn k_note(lang: Lang, k: u64) -> String {
     match lang {
-        Lang::Ja => format!("{k} 未満の数は「<{k}」と表示しています。"),
-        Lang::En => format!("Counts below {k} are shown as \"<{k}\"."),
+        Lang::Ja => format!("{k} 未満の数は「<{k}」、それを割り出せる数は「*」と表示しています。"),
+        Lang::En => format!(
+            "Counts below {k} are shown as \"<{k}\"; \"*\" hides a count that would give one away."
+        ),
     }
 }
 
