@@ -235,8 +235,16 @@ fn render(s: &Summary, format: ReportFormat) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// `PROPTEST_CASES` when set (`scripts/fuzz`), else `default`.
+fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases(2000)))]
 
     /// See: reached 6, next 5, stopped "<5" gave stopped = 1.
     #[test]

@@ -287,6 +287,14 @@ impl<'a> Cursor<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    /// `PROPTEST_CASES` when set (`scripts/fuzz`), else `default`.
+    fn fuzz_cases(default: u32) -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    }
     use super::*;
     use crate::journal::{Record, StepRecord};
     use proptest::prelude::*;
@@ -485,7 +493,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2500))]
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(2500)))]
 
         /// See: the parser is fed whatever is on disk; no input panics.
         #[test]
@@ -510,7 +518,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(300)))]
 
         /// The whole pipeline on a journal of good, damaged and random
         /// lines: every line is a session, a bad line, a line of another
