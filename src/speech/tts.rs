@@ -240,8 +240,9 @@ fn run(
 
 /// A worker's loop, the same for every backend: `carry_out` does one
 /// command and gives back the utterance it started (its backend id and
-/// ours), or else the event to report at once (a refusal, a stop's ack);
-/// begin and end callbacks of our utterances become events with our ids.
+/// ours), or else the event to report at once (a refusal, a stop's ack, a
+/// failure, after which the worker ends); begin and end callbacks of our
+/// utterances become events with our ids.
 pub(super) fn serve<U: Hash + Eq>(
     rx: &Receiver<WorkerMsg<U>>,
     events: &Sender<TtsEvent>,
@@ -267,7 +268,10 @@ pub(super) fn serve<U: Hash + Eq>(
                 None => continue,
             },
         };
-        if events.send(event).is_err() {
+        // A failed worker is done: it ends (closing its connection) and
+        // the speech thread starts another later.
+        let failed = matches!(event, TtsEvent::Failed(_));
+        if events.send(event).is_err() || failed {
             return;
         }
     }
