@@ -4,6 +4,8 @@
 //! Each test binary uses only part of it.
 #![allow(dead_code)]
 
+pub mod audio;
+
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
