@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use common::audio::*;
 use common::{poll, process_state, root, tempdir, WAIT};
+use counter_kiosk::speech::tts::TtsLayout;
 use serde_json::Value;
 
 /// The speech thread's retry interval for a downed system voice and a
@@ -102,7 +103,7 @@ fn recording(world: &AudioWorld, log: &std::path::Path) -> Recorder {
     recorder
 }
 
-/// 1. speech-dispatcher SIGKILLed while it speaks a step (a flow with no
+/// Fault 1: speech-dispatcher SIGKILLed while it speaks a step (a flow with no
 /// clips: the system voice is the only one). The next key changes the
 /// screen within the normal bound; the voice is shown down (`[音声なし]`)
 /// and logged (`system voice down: connection lost`) with the next
@@ -111,10 +112,20 @@ fn recording(world: &AudioWorld, log: &std::path::Path) -> Recorder {
 /// autospawns a new daemon with the world's configuration), the mark goes,
 /// and a later step is spoken by the system voice again: traced `tts` with
 /// `audio_start`, and sound at the sink after it.
-// See: speechd.rs `refusal` (a killed daemon used to leave the voice "up",
-// every message refused in silence, never retried).
+// See: speechd.rs `refusal`, tts.rs `refusal` (a killed daemon used to leave
+// the voice "up", every message refused in silence, never retried).
 #[test]
 fn a_killed_speech_dispatcher_is_shown_down_and_taken_up_again() {
+    killed_daemon(TtsLayout::PerLanguage);
+}
+
+/// The same with the generic layout (the `tts` crate over one module).
+#[test]
+fn a_killed_speech_dispatcher_is_shown_down_and_taken_up_again_generic() {
+    killed_daemon(TtsLayout::Generic);
+}
+
+fn killed_daemon(layout: TtsLayout) {
     require_tools(
         "killed speech-dispatcher",
         &[
@@ -129,12 +140,29 @@ fn a_killed_speech_dispatcher_is_shown_down_and_taken_up_again() {
     let started = Instant::now();
     let tmp = tempdir("kiosk-fault-kill-");
     let world = AudioWorld::start_with(Mode::Pulse, tmp.path().join("world"), true);
+    let name = match layout {
+        TtsLayout::Generic => "generic",
+        TtsLayout::PerLanguage => "per-language",
+    };
+    if layout == TtsLayout::Generic {
+        // The world's daemon (and the one autospawned after the kill) with
+        // the generic configuration.
+        let status = std::process::Command::new(root().join("scripts/audio-env"))
+            .arg("speechd")
+            .arg(&world.dir)
+            .arg(name)
+            .stdin(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "audio-env speechd {name}");
+    }
     let recorder = recording(&world, &tmp.path().join("parec.log"));
     let dir = tmp.path().join("kiosk");
     fs::create_dir_all(&dir).unwrap();
     let flow = root().join("tests/speech/flow.toml");
     let flow = flow.to_string_lossy();
-    let mut kiosk = Kiosk::start(&dir, Some(&world.env), "", &["--flow", &flow]);
+    let config = format!("[speech]\ntts_layout = \"{name}\"\n");
+    let mut kiosk = Kiosk::start(&dir, Some(&world.env), &config, &["--flow", &flow]);
     kiosk.wait_screen(&[ASK_JA], &[], WAIT);
     kiosk.wait_log("system voice ready", SPEECHD_WAIT);
     kiosk.wait_screen(&[ASK_JA], &[NO_VOICE_MARK], WAIT);
@@ -223,7 +251,7 @@ fn a_killed_speech_dispatcher_is_shown_down_and_taken_up_again() {
         secs(back - marked)
     );
     eprintln!(
-        "MEASURED (fault 1) kill {:.0} ms into the step's sound; Enter → frame {:.1} ms, \
+        "MEASURED (fault 1, {name}) kill {:.0} ms into the step's sound; Enter → frame {:.1} ms, \
          screen seen after {:.0} ms; mark {} after the kill; voice back (mark gone) {} after \
          the kill, {} after the mark; later step speak → audio_start {:.1} ms, sink peak \
          {peak:.3}; test ran {}",
@@ -238,7 +266,7 @@ fn a_killed_speech_dispatcher_is_shown_down_and_taken_up_again() {
     );
 }
 
-/// 2. A speech-dispatcher that accepts the connection and never answers
+/// Fault 2: a speech-dispatcher that accepts the connection and never answers
 /// (the worker stuck inside libspeechd for good). That it delays neither a
 /// frame nor a step is speech_audio.rs `a_wedged_system_voice_blocks_nothing`;
 /// here: SIGTERM still ends the kiosk promptly (exit 0, nothing waits on the
@@ -319,7 +347,7 @@ fn a_wedged_system_voice_does_not_hold_up_shutdown_or_the_journal() {
     );
 }
 
-/// 3. No audio device at start (ALSA's default is a PulseAudio that is not
+/// Fault 3: no audio device at start (ALSA's default is a PulseAudio that is not
 /// running), system voice off: the kiosk runs silently (backend `none`,
 /// `[音声なし]`, the device's failure in kiosk.log, keys answered). Then the
 /// device appears (the world's PulseAudio starts): within the player's

@@ -218,9 +218,16 @@ fn run(
             else {
                 return Err(TtsEvent::Refused(id, format!("no voice for {lang}")));
             };
+            // A daemon that is gone refuses everything: then the voice is
+            // down, not this utterance alone (as in speechd.rs `refusal`).
+            let refusal = |tts: &Tts, reason: String| match tts.voices() {
+                Ok(_) => TtsEvent::Refused(id, reason),
+                Err(e) => TtsEvent::Failed(format!("connection lost ({reason}; then {e})")),
+            };
             if current_voice.as_deref() != Some(voice.id().as_str()) {
-                tts.set_voice(voice)
-                    .map_err(|e| TtsEvent::Refused(id, format!("set voice: {e}")))?;
+                if let Err(e) = tts.set_voice(voice) {
+                    return Err(refusal(&tts, format!("set voice: {e}")));
+                }
                 current_voice = Some(voice.id());
             }
             let _ = tts.set_rate(rate);
@@ -228,7 +235,7 @@ fn run(
             match tts.speak(text, false) {
                 Ok(Some(u)) => Ok((u, id)),
                 Ok(None) => Err(TtsEvent::Refused(id, "no utterance id".into())),
-                Err(e) => Err(TtsEvent::Refused(id, e.to_string())),
+                Err(e) => Err(refusal(&tts, e.to_string())),
             }
         }
         TtsCommand::Stop { ack } => {
