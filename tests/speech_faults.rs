@@ -424,3 +424,99 @@ fn an_audio_device_that_appears_later_is_taken_up() {
         secs(started.elapsed())
     );
 }
+
+/// Fault 3 with the system voice on (the default config). No device means
+/// no clips, so the echo of the first key goes to the system voice, whose
+/// daemon has no device either (its output is the same missing
+/// PulseAudio): its end never comes, and within the utterance's allowance
+/// (3 s + 0.4 s a character) the voice is marked down (logged, `[音声なし]`)
+/// and what was queued goes silent (backend `none`). Until then no mark
+/// shows: the kiosk cannot tell a daemon with an output of its own from
+/// one without. When the device appears, the clips play as above.
+#[test]
+fn an_audio_device_that_appears_later_is_taken_up_with_the_system_voice_on() {
+    require_tools(
+        "late device, system voice on",
+        &[
+            "speech-dispatcher",
+            "pulseaudio",
+            "parec",
+            "pactl",
+            "espeak-ng",
+        ],
+    );
+    let _serial = serial();
+    let started = Instant::now();
+    let tmp = tempdir("kiosk-fault-device-tts-");
+    let mut world = AudioWorld::unstarted_pulse(tmp.path().join("world"));
+    let dir = tmp.path().join("kiosk");
+    fs::create_dir_all(&dir).unwrap();
+    let mut kiosk = Kiosk::start(&dir, Some(&world.env), "", &[]);
+    kiosk.wait_screen(&[WELCOME_JA], &[], WAIT);
+    kiosk.wait_log("retrying every 10 s", WAIT);
+    kiosk.wait_log("system voice ready", SPEECHD_WAIT);
+    kiosk.send("1");
+    kiosk.wait_screen(&[ABOUT_MFA_JA], &[], SCREEN_BOUND);
+    let echo = kiosk.wait_trace("the echo's speech", WAIT, |t| {
+        let key = t_us(key_event(t, "1", 0)?);
+        speak_after(t, "echo", key).cloned()
+    });
+    assert_eq!(
+        echo["backend"], "tts",
+        "no device: the system voice is tried: {echo}"
+    );
+    let chars = echo["chars"].as_u64().unwrap();
+    let allowance = Duration::from_millis(3_000 + chars * 400);
+    // (A cold daemon may first have missed the 2 s start bound: that is
+    // logged as down too, and taken up when it answers.)
+    kiosk.wait_log(
+        "system voice down: no end of utterance in time",
+        allowance + WAIT,
+    );
+    kiosk.wait_screen(&[ABOUT_MFA_JA, NO_VOICE_MARK], &[], WAIT);
+    let silent = kiosk.wait_trace("the step re-routed to silence", WAIT, |t| {
+        let key = t_us(key_event(t, "1", 0)?);
+        let last = speaks(t)
+            .filter(|e| e["kind"] == "step" && t_us(e) >= key)
+            .last()?;
+        (last["backend"] == "none").then(|| last.clone())
+    });
+
+    world.begin(Mode::Pulse, false);
+    let appeared = Instant::now();
+    let recorder = recording(&world, &tmp.path().join("parec.log"));
+    kiosk.wait_screen(&[ABOUT_MFA_JA], &[NO_VOICE_MARK], RETRY + WAIT);
+    let opened = appeared.elapsed();
+    kiosk.wait_log("audio output on", WAIT);
+    kiosk.send("1");
+    kiosk.wait_screen(&[WHOSE_NUMBER_JA], &[], SCREEN_BOUND);
+    let (trace, step) = kiosk.wait_trace("the next step's audio_start", WAIT, |t| {
+        let key = t_us(key_event(t, "1", 1)?);
+        let step = speak_after(t, "step", key)?;
+        audio_event(t, "audio_start", id_of(step))?;
+        Some((t.to_vec(), step.clone()))
+    });
+    assert_eq!(step["backend"], "clip", "{step}");
+    let begun = audio_event(&trace, "audio_start", id_of(&step)).unwrap();
+    let begun_ns = trace_zero_ns(&trace) + t_us(begun) * 1000;
+    let peak = wait_sound_after(&recorder, begun_ns, WAIT);
+    kiosk.stop();
+
+    let key = t_us(key_event(&trace, "1", 0).unwrap());
+    let down_us = t_us(&silent) - key;
+    assert!(
+        opened <= RETRY + Duration::from_secs(2),
+        "the device was taken up {} after it appeared",
+        secs(opened)
+    );
+    eprintln!(
+        "MEASURED (fault 3, system voice on) echo to the system voice, given up {:.2} s after \
+         the key (allowance {}); device taken up {} after it appeared; next step speak → \
+         audio_start {:.1} ms, sink peak {peak:.3}; test ran {}",
+        down_us as f64 / 1e6,
+        secs(allowance),
+        secs(opened),
+        ms(t_us(begun) - t_us(&step)),
+        secs(started.elapsed())
+    );
+}

@@ -133,7 +133,8 @@ impl AudioWorld {
     /// with nothing started in them and ALSA's default PCM the private
     /// PulseAudio that is not there yet: a machine whose audio device has
     /// not appeared. `begin(Mode::Pulse, …)` makes it appear. PulseAudio's
-    /// client autospawn is off, so no client starts one by itself.
+    /// client autospawn is off, so no client starts one by itself; the
+    /// speech-dispatcher configuration is written as in every world.
     pub fn unstarted_pulse(dir: PathBuf) -> AudioWorld {
         let home = dir.join("home");
         let runtime = dir.join("runtime");
@@ -153,6 +154,19 @@ impl AudioWorld {
         )
         .unwrap();
         fs::write(config.join("pulse/client.conf"), "autospawn = no\n").unwrap();
+        // speech-dispatcher's user configuration, as audio-env writes it: a
+        // daemon autospawned now speaks to the PulseAudio that is not there.
+        let out = Command::new(root().join("scripts/speechd-config"))
+            .arg(config.join("speech-dispatcher"))
+            .args(["--output", "pulse"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/speechd-config");
+        assert!(
+            out.status.success(),
+            "speechd-config: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let set: [(&str, &Path); 4] = [
             ("HOME", &home),
             ("XDG_RUNTIME_DIR", &runtime),
