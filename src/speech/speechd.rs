@@ -102,9 +102,9 @@ fn serve(connection: &Connection, rx: &Receiver<WorkerMsg<u64>>, events: &Sender
             volume,
         } => {
             if current_lang.as_deref() != Some(lang.as_str()) {
-                connection
-                    .set_language(lang.as_str())
-                    .map_err(|e| TtsEvent::Refused(id, format!("set language: {e:?}")))?;
+                if let Err(e) = connection.set_language(lang.as_str()) {
+                    return Err(refusal(connection, id, format!("set language: {e:?}")));
+                }
                 current_lang = Some(lang);
             }
             // Rounded, as the tts crate does; SSIP takes integers.
@@ -112,7 +112,8 @@ fn serve(connection: &Connection, rx: &Receiver<WorkerMsg<u64>>, events: &Sender
             let _ = connection.set_volume(volume.round() as i32);
             match connection.say(Priority::Important, speakable(&text)) {
                 Some(u) => Ok((u, id)),
-                None => Err(TtsEvent::Refused(
+                None => Err(refusal(
+                    connection,
                     id,
                     "speech-dispatcher refused the message".into(),
                 )),
@@ -123,6 +124,17 @@ fn serve(connection: &Connection, rx: &Receiver<WorkerMsg<u64>>, events: &Sender
             Err(TtsEvent::StopAcked(ack))
         }
     });
+}
+
+/// A refused command, or a connection that is gone: a daemon killed (or
+/// crashed) under the kiosk refuses every message at once, and the voice
+/// must then go down and be retried, not stay "up" in silence. A cheap
+/// query tells the two apart.
+fn refusal(connection: &Connection, id: u64, reason: String) -> TtsEvent {
+    match connection.list_output_modules() {
+        Ok(_) => TtsEvent::Refused(id, reason),
+        Err(e) => TtsEvent::Failed(format!("connection lost ({reason}; then {e:?})")),
+    }
 }
 
 #[cfg(test)]

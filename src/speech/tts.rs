@@ -218,9 +218,16 @@ fn run(
             else {
                 return Err(TtsEvent::Refused(id, format!("no voice for {lang}")));
             };
+            // A daemon that is gone refuses everything: then the voice is
+            // down, not this utterance alone (as in speechd.rs `refusal`).
+            let refusal = |tts: &Tts, reason: String| match tts.voices() {
+                Ok(_) => TtsEvent::Refused(id, reason),
+                Err(e) => TtsEvent::Failed(format!("connection lost ({reason}; then {e})")),
+            };
             if current_voice.as_deref() != Some(voice.id().as_str()) {
-                tts.set_voice(voice)
-                    .map_err(|e| TtsEvent::Refused(id, format!("set voice: {e}")))?;
+                if let Err(e) = tts.set_voice(voice) {
+                    return Err(refusal(&tts, format!("set voice: {e}")));
+                }
                 current_voice = Some(voice.id());
             }
             let _ = tts.set_rate(rate);
@@ -228,7 +235,7 @@ fn run(
             match tts.speak(text, false) {
                 Ok(Some(u)) => Ok((u, id)),
                 Ok(None) => Err(TtsEvent::Refused(id, "no utterance id".into())),
-                Err(e) => Err(TtsEvent::Refused(id, e.to_string())),
+                Err(e) => Err(refusal(&tts, e.to_string())),
             }
         }
         TtsCommand::Stop { ack } => {
@@ -240,8 +247,9 @@ fn run(
 
 /// A worker's loop, the same for every backend: `carry_out` does one
 /// command and gives back the utterance it started (its backend id and
-/// ours), or else the event to report at once (a refusal, a stop's ack);
-/// begin and end callbacks of our utterances become events with our ids.
+/// ours), or else the event to report at once (a refusal, a stop's ack, a
+/// failure, after which the worker ends); begin and end callbacks of our
+/// utterances become events with our ids.
 pub(super) fn serve<U: Hash + Eq>(
     rx: &Receiver<WorkerMsg<U>>,
     events: &Sender<TtsEvent>,
@@ -267,7 +275,10 @@ pub(super) fn serve<U: Hash + Eq>(
                 None => continue,
             },
         };
-        if events.send(event).is_err() {
+        // A failed worker is done: it ends (closing its connection) and
+        // the speech thread starts another later.
+        let failed = matches!(event, TtsEvent::Failed(_));
+        if events.send(event).is_err() || failed {
             return;
         }
     }

@@ -4,6 +4,7 @@
 //! Each test binary uses only part of it.
 #![allow(dead_code)]
 
+pub mod audio;
 pub mod kiosk;
 
 use std::ffi::OsString;
