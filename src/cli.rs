@@ -94,6 +94,13 @@ XDG_CONFIG_HOME=/etc/counter-kiosk STATE_DIRECTORY=/var/lib/counter-kiosk kiosk 
     /// Where customers get stuck: reads journal files (a directory stands
     /// for its *.jsonl files; default: the configured journal directory).
     Report(ReportArgs),
+    /// Draw the flow as a diagram (SVG through Graphviz, or DOT): each step
+    /// with its short text, yes/no/next arrows, stages boxed, endings by
+    /// outcome, the start marked.
+    #[command(
+        after_help = "Exit status: 0 when the diagram was written, 2 when not (a flow that fails `kiosk check`, an unknown --lang, or --format svg without Graphviz: the Debian package `graphviz`, installed by scripts/setup)."
+    )]
+    Graph(GraphArgs),
     /// List every text the flow speaks, as JSON lines {id, lang, text}:
     /// what scripts/render-audio renders into clips.
     #[command(hide = true)]
@@ -101,6 +108,32 @@ XDG_CONFIG_HOME=/etc/counter-kiosk STATE_DIRECTORY=/var/lib/counter-kiosk kiosk 
         /// Flow file (default: the bundled flow).
         file: Option<PathBuf>,
     },
+}
+
+/// Output formats of `kiosk graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum GraphFormat {
+    /// A picture, laid out by Graphviz `dot`.
+    #[default]
+    Svg,
+    /// Graphviz source, for other tools (needs no Graphviz).
+    Dot,
+}
+
+/// Options of `kiosk graph`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GraphArgs {
+    /// Flow file (default: the configured flow, else the bundled one).
+    #[arg(value_name = "FLOW")]
+    pub flow: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+    pub format: GraphFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Language of the texts (default: the config's, else the flow's first).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 /// Output formats of `kiosk report`.

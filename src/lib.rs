@@ -11,6 +11,7 @@ pub mod diag;
 pub mod doctor;
 pub mod engine;
 pub mod flow;
+pub mod graph;
 pub mod input;
 pub mod journal;
 pub mod key_decode;

@@ -9,7 +9,7 @@ use counter_kiosk::cli::{Cli, Mode};
 use counter_kiosk::doctor;
 use counter_kiosk::flow::{self, Flow};
 use counter_kiosk::run::{self, Exit};
-use counter_kiosk::{check, report};
+use counter_kiosk::{check, graph, report};
 
 fn main() -> anyhow::Result<ExitCode> {
     counter_kiosk::trace::mark_process_start();
@@ -25,6 +25,14 @@ fn main() -> anyhow::Result<ExitCode> {
             Err(e) => {
                 // Not eprintln!: it panics when stderr is closed or full.
                 let _ = writeln!(std::io::stderr(), "kiosk report: {e}");
+                Ok(ExitCode::from(2))
+            }
+        },
+        Mode::Graph(args) => match graph::run(&args, std::io::stdout().lock()) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) if e.is_broken_pipe() => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "kiosk graph: {e}");
                 Ok(ExitCode::from(2))
             }
         },

@@ -11,6 +11,7 @@ use super::summary::Summary;
 use super::svg::{self, escape, Bar, Week, PALETTE};
 use super::text::fit;
 use super::words::{k_note, too_few, words};
+use crate::flow::Flow;
 
 const STYLE: &str = "
 :root { color-scheme: light; }
@@ -37,7 +38,7 @@ section { break-inside: avoid; page-break-inside: avoid; }
 @media print { body { max-width: none; padding: 0; } h2 { break-after: avoid; } }
 ";
 
-pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
+pub fn render<W: Write>(s: &Summary, flow: Option<&Flow>, mut out: W) -> io::Result<()> {
     let w = words(s.lang);
     let k = s.k;
     let m = mask(s);
@@ -228,6 +229,9 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
         w.hours,
         &svg::heat_strip("chart-hours", w.hours, &hours),
     );
+
+    // The flow diagram with each step's counts (src/graph).
+    h.push_str(&crate::graph::report_section(s, flow));
 
     h.push_str("</body></html>\n");
     out.write_all(h.as_bytes())

@@ -115,11 +115,21 @@ pub fn summarize_chunked(opts: &Options, chunk: usize) -> Result<Summary, Report
 
 /// Writes `s` in `format`.
 pub fn render<W: Write>(s: &Summary, format: ReportFormat, out: W) -> io::Result<()> {
+    render_with_flow(s, format, None, out)
+}
+
+/// As [`render`]; the HTML page draws `flow` with each step's counts.
+pub fn render_with_flow<W: Write>(
+    s: &Summary,
+    format: ReportFormat,
+    flow: Option<&Flow>,
+    out: W,
+) -> io::Result<()> {
     match format {
         ReportFormat::Json => json::render(s, out),
         ReportFormat::Text => text::render(s, out),
         ReportFormat::Csv => csv::render(s, out),
-        ReportFormat::Html => html::render(s, out),
+        ReportFormat::Html => html::render(s, flow, out),
     }
 }
 
@@ -193,7 +203,7 @@ pub fn run<W: Write>(args: &ReportArgs, stdout: W) -> Result<(), ReportError> {
                 source,
             })?;
             let mut w = io::BufWriter::new(file);
-            render(&summary, opts.format, &mut w)
+            render_with_flow(&summary, opts.format, opts.flow.as_ref(), &mut w)
                 .and_then(|()| w.flush())
                 .map_err(|source| ReportError::Create {
                     path: path.clone(),
@@ -202,7 +212,7 @@ pub fn run<W: Write>(args: &ReportArgs, stdout: W) -> Result<(), ReportError> {
         }
         None => {
             let mut w = io::BufWriter::new(stdout);
-            render(&summary, opts.format, &mut w)?;
+            render_with_flow(&summary, opts.format, opts.flow.as_ref(), &mut w)?;
             w.flush()?;
             Ok(())
         }

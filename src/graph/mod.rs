@@ -1,0 +1,190 @@
+//! `kiosk graph`: the flow drawn as a diagram for the shop owner, and the
+//! same diagram with each step's visits and stops in the HTML report.
+//! [`dot`] writes the flow as Graphviz DOT (pure, unit-tested); [`layout`]
+//! runs Graphviz `dot` for the SVG.
+//!
+//! Why Graphviz `dot` and not a Rust layout crate: the maintained
+//! pure-Rust option, `layout-rs` 0.1.3, was run on the bundled flow. It
+//! does not parse HTML-like labels (so no step id, text and counts lines
+//! in one node), draws no clusters (the stages vanish), measures Japanese
+//! as half its width (the text runs out of its boxes), ignores the font and
+//! the note shape, and left half the page empty. Graphviz lays the same DOT
+//! out with the stages boxed in file order, few crossings and edge labels
+//! clear of the nodes, and is a Debian package kept for decades
+//! (`graphviz`, installed by scripts/setup). `--format dot` needs no
+//! Graphviz at all, and the report renders without it.
+
+pub mod dot;
+pub mod layout;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crate::cli::{GraphArgs, GraphFormat};
+use crate::config::{self, Config};
+use crate::flow::{self, Flow, LangIx};
+use crate::report::privacy::{breaks_down, count};
+use crate::report::Summary;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error("{0}")]
+    Flow(#[from] flow::LoadError),
+    #[error("{0}")]
+    Config(#[from] config::ReadError),
+    #[error("the config file has errors:\n{0}")]
+    ConfigInvalid(String),
+    #[error("the flow has no language {lang:?} (it has {})", .have.join(", "))]
+    Lang { lang: String, have: Vec<String> },
+    #[error("{0}")]
+    Layout(#[from] layout::LayoutError),
+    #[error("cannot write {}: {source}", path.display())]
+    Create { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Write(#[from] io::Error),
+}
+
+impl GraphError {
+    /// Output cut short by its reader: not worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, GraphError::Write(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// The flow `kiosk graph` draws, as `report` picks it: FLOW, else the
+/// configured flow, else the bundled one. A broken configured flow is an
+/// error here (the owner asked to see it), unlike in `report`.
+fn pick_flow(args: &GraphArgs, config: &Config) -> Result<Flow, GraphError> {
+    match (&args.flow, &config.flow) {
+        (Some(path), _) | (None, Some(path)) => Ok(flow::load_file(path)?.into_result()?),
+        (None, None) => Ok(Flow::bundled()?),
+    }
+}
+
+fn default_config() -> Result<Config, GraphError> {
+    let default = PathBuf::from(config::DEFAULT_PATH);
+    if !default.exists() {
+        return Ok(Config::default());
+    }
+    let loaded = config::load_file(&default)?;
+    if loaded.has_errors() {
+        let lines: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+        return Err(GraphError::ConfigInvalid(lines.join("\n")));
+    }
+    Ok(loaded.config)
+}
+
+/// `kiosk graph`: the flow as SVG (or DOT) to `--out FILE`, else `stdout`.
+/// Nothing is written when the layout fails.
+pub fn run<W: Write>(args: &GraphArgs, stdout: W) -> Result<(), GraphError> {
+    let config = default_config()?;
+    let flow = pick_flow(args, &config)?;
+    let code = args.lang.clone().or(config.language);
+    let lang = match code {
+        Some(code) => flow.lang_ix(&code).ok_or_else(|| GraphError::Lang {
+            lang: code,
+            have: flow.languages.clone(),
+        })?,
+        None => LangIx(0),
+    };
+    let source = dot::to_dot(&flow, lang, &[]);
+    let text = match args.format {
+        GraphFormat::Dot => source,
+        GraphFormat::Svg => layout::svg(&source, layout::TIME_LIMIT)?,
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|source| GraphError::Create {
+            path: path.clone(),
+            source,
+        }),
+        None => {
+            let mut w = io::BufWriter::new(stdout);
+            w.write_all(text.as_bytes())?;
+            w.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Words of the report's diagram, by the report's heading language.
+fn count_line(s: &Summary, visits: u64, stops: u64, step_sessions: u64) -> String {
+    let ja = s.lang.code() == "ja";
+    let (v, st) = if ja {
+        ("訪問", "中断")
+    } else {
+        ("visits", "stops")
+    };
+    // A step reached by fewer than k sessions is a slice not broken down
+    // (privacy.rs): its stops are left out, as the table leaves them.
+    if breaks_down(step_sessions, s.k) {
+        format!("{v} {} · {st} {}", count(visits, s.k), count(stops, s.k))
+    } else {
+        format!("{v} {}", count(visits, s.k))
+    }
+}
+
+/// Each step's count line for the report: none at all when the report has
+/// fewer than k sessions, and the k rule on every number shown.
+pub fn report_counts(s: &Summary, flow: &Flow) -> Vec<Option<String>> {
+    let numbers = breaks_down(s.sessions, s.k);
+    flow.steps
+        .iter()
+        .map(|step| {
+            if !numbers {
+                return None;
+            }
+            let row = s
+                .steps
+                .iter()
+                .find(|r| r.flow == flow.id && r.id == step.id);
+            Some(match row {
+                Some(r) => count_line(s, r.visits, r.stopped_here, r.reached),
+                None => count_line(s, 0, 0, 0),
+            })
+        })
+        .collect()
+}
+
+/// The report page's diagram section (an `<h2>` and the inline SVG), or a
+/// one-line note when Graphviz is missing or fails: the report renders
+/// either way. Nothing without a flow.
+pub fn report_section(s: &Summary, flow: Option<&Flow>) -> String {
+    let Some(flow) = flow else {
+        return String::new();
+    };
+    let ja = s.lang.code() == "ja";
+    let title = if ja { "フローの図" } else { "The flow" };
+    let lang = flow.lang_ix(s.lang.code()).unwrap_or(LangIx(0));
+    let source = dot::to_dot(flow, lang, &report_counts(s, flow));
+    let drawn = layout::svg(&source, layout::TIME_LIMIT).map(|svg| {
+        layout::inline(&svg, "chart-flow", "chart flow")
+            .map(|svg| format!("<div class=\"scroll\">{svg}</div>"))
+    });
+    let body = match drawn {
+        Ok(Some(svg)) => svg,
+        Ok(None) => note(ja, "Graphviz gave no SVG"),
+        Err(layout::LayoutError::Missing { .. }) => note(
+            ja,
+            if ja {
+                "Graphviz（Debian パッケージ graphviz、scripts/setup が入れます）がありません"
+            } else {
+                "Graphviz (the Debian package graphviz, installed by scripts/setup) is missing"
+            },
+        ),
+        Err(e) => note(ja, &e.to_string()),
+    };
+    format!("<section><h2>{}</h2>{body}</section>\n", dot::html(title))
+}
+
+/// The one line the report shows in place of a diagram it could not draw.
+fn note(ja: bool, why: &str) -> String {
+    let text = if ja {
+        format!("フローの図は省きました: {why}。")
+    } else {
+        format!("The flow diagram is left out: {why}.")
+    };
+    format!(
+        "<p class=\"note\" id=\"flow-missing\">{}</p>",
+        dot::html(&text)
+    )
+}
