@@ -415,3 +415,75 @@ fn the_report_draws_the_flow_with_counts_under_the_k_rule() {
     assert!(plain.contains("id=\"flow-missing\""));
     assert!(plain.contains("chart-hours") && plain.ends_with("</html>\n"));
 }
+
+#[test]
+fn markup_in_the_texts_reaches_the_svg_escaped_and_well_formed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd.toml");
+    std::fs::write(
+        &file,
+        r#"
+[flow]
+id = "odd"
+start = "ask"
+languages = ["en"]
+title = { en = "Title \"q\" \\ <b>&amp;" }
+
+[stages.one]
+title = { en = "One & <two>" }
+
+[outcomes.done]
+title = { en = "Done <ok> & \"fine\"" }
+
+[steps.ask]
+stage = "one"
+text = { en = "Is it \"on\"? C:\\dir <tag> & more" }
+yes = "stop"
+no = "stop_too"
+
+[steps.stop]
+text = { en = "End <a>" }
+end = "done"
+
+[steps.stop_too]
+text = { en = "End \\N too" }
+end = "done"
+"#,
+    )
+    .unwrap();
+    let svg = dir.path().join("odd.svg");
+    let mut cmd = kiosk(&["graph", "--out"]);
+    cmd.arg(&svg).arg(&file);
+    ok(cmd);
+    let raw = std::fs::read_to_string(&svg).unwrap();
+    for text in [
+        "Title &quot;q&quot; \\\u{200b} &lt;b&gt;&amp;amp;",
+        "1 One &amp; &lt;two&gt;",
+        "Done &lt;ok&gt; &amp; &quot;fine&quot;",
+        "&lt;tag&gt; &amp; more",
+        "End &lt;a&gt;",
+        // A backslash stays a backslash (with a zero-width space after
+        // it), not Graphviz's node-name escape.
+        "End \\\u{200b}N too",
+        "C:\\\u{200b}dir",
+    ] {
+        assert!(raw.contains(text), "{text:?} not in the SVG:\n{raw}");
+    }
+    assert!(
+        !raw.contains("stop_too too"),
+        "\\N was read as the node name"
+    );
+    for raw_markup in ["<b>", "<two>", "<ok>", "<tag>", "<a>"] {
+        assert!(!raw.contains(raw_markup), "{raw_markup} unescaped");
+    }
+    let dom_file = dir.path().join("dom.svg");
+    chromium(
+        dir.path(),
+        &format!("file://{}", svg.display()),
+        &["--dump-dom".to_string()],
+        Stdio::from(std::fs::File::create(&dom_file).unwrap()),
+    );
+    let dom = std::fs::read_to_string(&dom_file).unwrap();
+    assert!(!dom.contains("parsererror"), "the SVG is not well-formed");
+    assert!(dom.contains("&lt;tag&gt; &amp; more"));
+}

@@ -163,8 +163,14 @@ fn node(
     );
 }
 
-/// A DOT quoted string: `"` and `\` escaped (a backslash would otherwise
-/// start an escape such as `\N`), line breaks made spaces, and `& < >` as
+/// Graphviz reads `\N`, `\G`, `\E`, `\L`, … in any label or tooltip as the
+/// node's name, the graph's name and so on, even after `\\`, in an
+/// HTML-like label and through `&#92;`; a zero-width space after every
+/// backslash is the one form it leaves alone (seen with Graphviz 2.43).
+const AFTER_BACKSLASH: char = '\u{200b}';
+
+/// A DOT quoted string: `"` and `\` escaped (each backslash also followed
+/// by [`AFTER_BACKSLASH`]), line breaks made spaces, and `& < >` as
 /// entities, which Graphviz passes into its SVG as they are.
 pub fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -172,7 +178,10 @@ pub fn quoted(s: &str) -> String {
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
+            '\\' => {
+                out.push_str("\\\\");
+                out.push(AFTER_BACKSLASH);
+            }
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -184,11 +193,16 @@ pub fn quoted(s: &str) -> String {
     out
 }
 
-/// Text inside a Graphviz HTML-like label: markup characters as entities.
+/// Text inside a Graphviz HTML-like label: markup characters as entities,
+/// a backslash followed by [`AFTER_BACKSLASH`].
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            '\\' => {
+                out.push('\\');
+                out.push(AFTER_BACKSLASH);
+            }
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -376,7 +390,7 @@ end = "done"
         let dot = to_dot(&small(), LangIx(0), &[]);
         // The graph title, a quoted string.
         assert!(
-            dot.contains(r#"label="Say \"hi\" \\ &lt;b&gt;&amp;""#),
+            dot.contains("label=\"Say \\\"hi\\\" \\\\\u{200b} &lt;b&gt;&amp;\""),
             "{dot}"
         );
         // A cluster title.
@@ -384,15 +398,18 @@ end = "done"
         assert!(dot.contains(r#"label="2 Second \"two\"""#));
         // The step text inside an HTML-like label, and as the tooltip.
         assert!(
-            dot.contains("Is it &quot;on&quot;? C:\\path<BR/>&lt;tag&gt; &amp; more"),
+            dot.contains("Is it &quot;on&quot;? C:\\\u{200b}path<BR/>&lt;tag&gt; &amp; more"),
             "{dot}"
         );
-        assert!(dot.contains(r#"tooltip="Is it \"on\"? C:\\path &lt;tag&gt; &amp; more""#));
+        assert!(
+            dot.contains("tooltip=\"Is it \\\"on\\\"? C:\\\\\u{200b}path &lt;tag&gt; &amp; more\"")
+        );
         // The outcome title.
         assert!(dot.contains("■ Done &lt;ok&gt;"));
         // No raw markup from the content survives anywhere.
         assert!(!dot.contains("<tag>") && !dot.contains("<b>") && !dot.contains("<one>"));
-        assert_eq!(quoted("a\nb\\"), "\"a b\\\\\"");
+        assert_eq!(quoted("a\nb\\"), "\"a b\\\\\u{200b}\"");
+        assert_eq!(html("C:\\N"), "C:\\\u{200b}N");
         assert_eq!(html("<&>\"'"), "&lt;&amp;&gt;&quot;&#39;");
     }
 

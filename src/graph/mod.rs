@@ -149,7 +149,8 @@ pub fn report_counts(s: &Summary, flow: &Flow) -> Vec<Option<String>> {
 /// one-line note when Graphviz is missing or fails: the report renders
 /// either way. Nothing without a flow.
 pub fn report_section(s: &Summary, flow: Option<&Flow>) -> String {
-    let Some(flow) = flow else {
+    // A report of other flows' records says nothing about this one.
+    let Some(flow) = flow.filter(|f| s.flows.iter().any(|id| id == &f.id)) else {
         return String::new();
     };
     let ja = s.lang.code() == "ja";
