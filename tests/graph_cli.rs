@@ -416,13 +416,9 @@ fn the_report_draws_the_flow_with_counts_under_the_k_rule() {
     assert!(plain.contains("chart-hours") && plain.ends_with("</html>\n"));
 }
 
-#[test]
-fn markup_in_the_texts_reaches_the_svg_escaped_and_well_formed() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("odd.toml");
-    std::fs::write(
-        &file,
-        r#"
+/// A flow whose texts hold every character DOT, Graphviz or SVG could
+/// misread.
+const ODD_FLOW: &str = r#"
 [flow]
 id = "odd"
 start = "ask"
@@ -448,9 +444,13 @@ end = "done"
 [steps.stop_too]
 text = { en = "End \\N too" }
 end = "done"
-"#,
-    )
-    .unwrap();
+"#;
+
+#[test]
+fn markup_in_the_texts_reaches_the_svg_escaped_and_well_formed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd.toml");
+    std::fs::write(&file, ODD_FLOW).unwrap();
     let svg = dir.path().join("odd.svg");
     let mut cmd = kiosk(&["graph", "--out"]);
     cmd.arg(&svg).arg(&file);
@@ -486,4 +486,15 @@ end = "done"
     let dom = std::fs::read_to_string(&dom_file).unwrap();
     assert!(!dom.contains("parsererror"), "the SVG is not well-formed");
     assert!(dom.contains("&lt;tag&gt; &amp; more"));
+}
+
+#[test]
+fn the_dot_of_a_small_flow_is_as_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("odd.toml");
+    std::fs::write(&file, ODD_FLOW).unwrap();
+    let mut cmd = kiosk(&["graph", "--format", "dot"]);
+    cmd.arg(&file);
+    let out = ok(cmd);
+    insta::assert_snapshot!("graph_odd_flow_dot", String::from_utf8(out.stdout).unwrap());
 }
