@@ -26,23 +26,33 @@ pub enum LayoutError {
 
 /// `dot -Tsvg` of `source` (`dot` from the `PATH`), within `limit`.
 pub fn svg(source: &str, limit: Duration) -> Result<String, LayoutError> {
-    let program = "dot".to_string();
-    let mut child = Command::new(&program)
-        .arg("-Tsvg")
+    bounded("dot", &["-Tsvg"], source, limit)
+}
+
+/// `program args…` with `input` on its stdin; its stdout, within `limit`
+/// (then it is killed).
+fn bounded(
+    program: &str,
+    args: &[&str],
+    input: &str,
+    limit: Duration,
+) -> Result<String, LayoutError> {
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => LayoutError::Missing {
-                program: program.clone(),
+                program: program.to_string(),
             },
             _ => LayoutError::Spawn(e),
         })?;
     // Feed and drain on their own threads: dot may fill its stdout pipe
     // before it has read all its input.
-    let input = child.stdin.take().map(|mut stdin| {
-        let source = source.to_string();
+    let feeder = child.stdin.take().map(|mut stdin| {
+        let source = input.to_string();
         std::thread::spawn(move || {
             let _ = stdin.write_all(source.as_bytes());
         })
@@ -81,7 +91,7 @@ pub fn svg(source: &str, limit: Duration) -> Result<String, LayoutError> {
             Err(e) => return Err(LayoutError::Spawn(e)),
         }
     };
-    if let Some(t) = input {
+    if let Some(t) = feeder {
         let _ = t.join();
     }
     let join = |t: Option<std::thread::JoinHandle<Vec<u8>>>| {
@@ -112,6 +122,35 @@ pub fn inline(svg: &str, id: &str, class: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_child_that_hangs_is_stopped_at_the_limit() {
+        let start = Instant::now();
+        let got = bounded("sh", &["-c", "exec sleep 30"], "", Duration::from_millis(200));
+        assert!(matches!(got, Err(LayoutError::Timeout(_))), "{got:?}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn large_input_and_output_do_not_deadlock_the_pipes() {
+        // Far over a pipe's 64 KiB: `cat` blocks on its stdout until read.
+        let input = "digraph {}\n".repeat(100_000);
+        let got = bounded("cat", &[], &input, Duration::from_secs(20)).unwrap();
+        assert_eq!(got.len(), input.len());
+    }
+
+    #[test]
+    fn a_missing_program_and_a_failing_one_are_told_apart() {
+        let missing = bounded("no-such-dot-here", &[], "", TIME_LIMIT);
+        assert!(matches!(missing, Err(LayoutError::Missing { .. })));
+        let message = missing.unwrap_err().to_string();
+        assert!(message.contains("graphviz") && message.contains("scripts/setup"));
+        let failed = bounded("sh", &["-c", "echo bad >&2; exit 3"], "", TIME_LIMIT);
+        match failed {
+            Err(LayoutError::Failed { stderr, .. }) => assert_eq!(stderr, "bad"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn inline_drops_the_prolog_and_adds_the_id() {
