@@ -126,7 +126,12 @@ mod tests {
     #[test]
     fn a_child_that_hangs_is_stopped_at_the_limit() {
         let start = Instant::now();
-        let got = bounded("sh", &["-c", "exec sleep 30"], "", Duration::from_millis(200));
+        let got = bounded(
+            "sh",
+            &["-c", "exec sleep 30"],
+            "",
+            Duration::from_millis(200),
+        );
         assert!(matches!(got, Err(LayoutError::Timeout(_))), "{got:?}");
         assert!(start.elapsed() < Duration::from_secs(5));
     }
