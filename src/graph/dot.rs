@@ -39,7 +39,7 @@ pub fn to_dot(flow: &Flow, lang: LangIx, extra: &[Option<String>]) -> String {
     );
     let _ = writeln!(
         d,
-        "  node [fontname={font}, fontsize=12, shape=box, style=\"rounded,filled\", fillcolor=\"#eef4fb\", color=\"#1b6ca8\", margin=\"0.12,0.06\"];"
+        "  node [fontname={font}, fontsize=12, shape=box, style=\"rounded,filled\", fillcolor=\"#eef4fb\", color=\"#1b6ca8\", margin=\"0.14,0.1\"];"
     );
     let _ = writeln!(
         d,

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::config::{self, Config};
-use crate::flow::{self, Flow, LangIx};
+use crate::flow::{self, Flow, LangIx, StepKind};
 use crate::report::privacy::{breaks_down, count};
 use crate::report::Summary;
 
@@ -107,7 +107,8 @@ pub fn run<W: Write>(args: &GraphArgs, stdout: W) -> Result<(), GraphError> {
 }
 
 /// Words of the report's diagram, by the report's heading language.
-fn count_line(s: &Summary, visits: u64, stops: u64, step_sessions: u64) -> String {
+/// `stops` is `None` on an ending, where no session can stop.
+fn count_line(s: &Summary, visits: u64, stops: Option<u64>, step_sessions: u64) -> String {
     let ja = s.lang.code() == "ja";
     let (v, st) = if ja {
         ("訪問", "中断")
@@ -116,7 +117,7 @@ fn count_line(s: &Summary, visits: u64, stops: u64, step_sessions: u64) -> Strin
     };
     // A step reached by fewer than k sessions is a slice not broken down
     // (privacy.rs): its stops are left out, as the table leaves them.
-    if breaks_down(step_sessions, s.k) {
+    if let (Some(stops), true) = (stops, breaks_down(step_sessions, s.k)) {
         format!("{v} {} · {st} {}", count(visits, s.k), count(stops, s.k))
     } else {
         format!("{v} {}", count(visits, s.k))
@@ -137,9 +138,10 @@ pub fn report_counts(s: &Summary, flow: &Flow) -> Vec<Option<String>> {
                 .steps
                 .iter()
                 .find(|r| r.flow == flow.id && r.id == step.id);
+            let stops = |n| (!matches!(step.kind, StepKind::Ending { .. })).then_some(n);
             Some(match row {
-                Some(r) => count_line(s, r.visits, r.stopped_here, r.reached),
-                None => count_line(s, 0, 0, 0),
+                Some(r) => count_line(s, r.visits, stops(r.stopped_here), r.reached),
+                None => count_line(s, 0, stops(0), 0),
             })
         })
         .collect()
