@@ -191,3 +191,96 @@ fn note(ja: bool, why: &str) -> String {
         dot::html(&text)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::summary::{self, Lang};
+    use crate::report::{stage_map, Aggregate, Filter};
+
+    /// A summary built the way `kiosk report` builds one, from journal
+    /// lines walking `routes` (step indices; `None` outcome: abandoned on
+    /// the last step), `times` sessions each.
+    fn summary(flow: &Flow, routes: &[(&[usize], u64)]) -> Summary {
+        let mut agg = Aggregate::new(Filter::default(), Some(stage_map(flow)));
+        for (route, times) in routes {
+            let last = &flow.steps[route[route.len() - 1]];
+            let outcome = match last.kind {
+                StepKind::Ending { outcome } => flow.outcomes[outcome].id.as_str(),
+                _ => "abandoned",
+            };
+            let steps: Vec<serde_json::Value> = route
+                .iter()
+                .enumerate()
+                .map(|(i, ix)| {
+                    let answer = if i + 1 == route.len() { "none" } else { "yes" };
+                    serde_json::json!({"id": flow.steps[*ix].id, "answer": answer,
+                        "ms": 1000, "repeats": 0, "help": 0})
+                })
+                .collect();
+            let line = serde_json::json!({"v": 1, "flow": flow.id, "flow_hash": flow.hash,
+                "kiosk": "counter", "hour": "2026-11-24T14", "lang": "en",
+                "outcome": outcome, "end": last.id, "steps": steps, "help": 0,
+                "back": 0, "duration_ms": 1000})
+            .to_string();
+            for _ in 0..*times {
+                agg.add_line(line.as_bytes());
+            }
+        }
+        summary::summarize(agg, Some(flow), "en", Lang::En, 5)
+    }
+
+    /// The start, an ending and some third step of the bundled flow.
+    fn three_steps(flow: &Flow) -> (usize, usize, usize) {
+        let start = flow.start.0;
+        let ending = flow
+            .steps
+            .iter()
+            .position(|s| matches!(s.kind, StepKind::Ending { .. }))
+            .unwrap();
+        let other = (0..flow.steps.len())
+            .find(|i| *i != start && *i != ending)
+            .unwrap();
+        (start, ending, other)
+    }
+
+    #[test]
+    fn under_k_sessions_no_step_has_a_number() {
+        let flow = Flow::bundled().unwrap();
+        let (start, ending, _) = three_steps(&flow);
+        let s = summary(&flow, &[(&[start, ending], 4)]);
+        assert_eq!(s.sessions, 4);
+        assert!(report_counts(&s, &flow).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn every_number_follows_the_k_rule() {
+        let flow = Flow::bundled().unwrap();
+        let (start, ending, other) = three_steps(&flow);
+        let s = summary(
+            &flow,
+            &[(&[start, ending], 7), (&[start, other], 2), (&[start], 3)],
+        );
+        let lines = report_counts(&s, &flow);
+        assert_eq!(lines[start].as_deref(), Some("visits 12 · stops <5"));
+        // Reached by under k sessions: not broken down into stops.
+        assert_eq!(lines[other].as_deref(), Some("visits <5"));
+        // An ending has no stops to show.
+        assert_eq!(lines[ending].as_deref(), Some("visits 7"));
+        let unvisited = (0..flow.steps.len())
+            .find(|i| ![start, other, ending].contains(i))
+            .unwrap();
+        assert_eq!(lines[unvisited].as_deref(), Some("visits 0"));
+    }
+
+    #[test]
+    fn a_report_of_another_flow_draws_no_diagram() {
+        let flow = Flow::bundled().unwrap();
+        let (start, ending, _) = three_steps(&flow);
+        let mut other = flow.clone();
+        other.id = "another-flow".into();
+        let s = summary(&other, &[(&[start, ending], 10)]);
+        assert_eq!(report_section(&s, Some(&flow)), "");
+        assert_eq!(report_section(&s, None), "");
+    }
+}
