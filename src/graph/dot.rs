@@ -185,7 +185,9 @@ pub fn quoted(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\n' | '\r' | '\t' => out.push(' '),
+            // Line breaks and any other control character (not allowed in
+            // SVG text) as a space.
+            c if c.is_control() => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -208,7 +210,9 @@ pub fn html(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\n' | '\r' | '\t' => out.push(' '),
+            // Line breaks and any other control character (not allowed in
+            // SVG text) as a space.
+            c if c.is_control() => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -411,6 +415,8 @@ end = "done"
         assert_eq!(quoted("a\nb\\"), "\"a b\\\\\u{200b}\"");
         assert_eq!(html("C:\\N"), "C:\\\u{200b}N");
         assert_eq!(html("<&>\"'"), "&lt;&amp;&gt;&quot;&#39;");
+        assert_eq!(quoted("a\u{1}b\u{7f}"), "\"a b \"");
+        assert_eq!(html("a\u{1b}b"), "a b");
     }
 
     #[test]

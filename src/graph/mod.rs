@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::config::{self, Config};
 use crate::flow::{self, Flow, LangIx, StepKind};
-use crate::report::privacy::{breaks_down, count};
+use crate::report::privacy::mask;
 use crate::report::Summary;
 
 #[derive(Debug, thiserror::Error)]
@@ -106,42 +106,44 @@ pub fn run<W: Write>(args: &GraphArgs, stdout: W) -> Result<(), GraphError> {
     }
 }
 
-/// Words of the report's diagram, by the report's heading language.
-/// `stops` is `None` on an ending, where no session can stop.
-fn count_line(s: &Summary, visits: u64, stops: Option<u64>, step_sessions: u64) -> String {
-    let ja = s.lang.code() == "ja";
-    let (v, st) = if ja {
-        ("訪問", "中断")
-    } else {
-        ("visits", "stops")
-    };
-    // A step reached by fewer than k sessions is a slice not broken down
-    // (privacy.rs): its stops are left out, as the table leaves them.
-    if let (Some(stops), true) = (stops, breaks_down(step_sessions, s.k)) {
-        format!("{v} {} · {st} {}", count(visits, s.k), count(stops, s.k))
-    } else {
-        format!("{v} {}", count(visits, s.k))
-    }
-}
-
-/// Each step's count line for the report: none at all when the report has
-/// fewer than k sessions, and the k rule on every number shown.
+/// Each step's count line for the report, through the report's own k
+/// rule ([`mask`], complementary suppression included, so the diagram
+/// shows no number the tables hide): "visits N · stops M" for a step
+/// broken down (no stops on an ending, where no session can stop), only
+/// "reached <k" for one reached by fewer than k sessions, and nothing at
+/// all when the report has fewer than k sessions.
 pub fn report_counts(s: &Summary, flow: &Flow) -> Vec<Option<String>> {
-    let numbers = breaks_down(s.sessions, s.k);
+    let m = mask(s);
+    let k = s.k;
+    let ja = s.lang.code() == "ja";
+    let (visits, stops, reached) = if ja {
+        ("訪問", "中断", "到達")
+    } else {
+        ("visits", "stops", "reached")
+    };
     flow.steps
         .iter()
         .map(|step| {
-            if !numbers {
+            if !m.whole {
                 return None;
             }
+            let ending = matches!(step.kind, StepKind::Ending { .. });
             let row = s
                 .steps
                 .iter()
-                .find(|r| r.flow == flow.id && r.id == step.id);
-            let stops = |n| (!matches!(step.kind, StepKind::Ending { .. })).then_some(n);
+                .zip(&m.steps)
+                .find(|(r, _)| r.flow == flow.id && r.id == step.id);
             Some(match row {
-                Some(r) => count_line(s, r.visits, stops(r.stopped_here), r.reached),
-                None => count_line(s, 0, stops(0), 0),
+                None => format!("{visits} 0"),
+                Some((r, c)) if !c.broken_down => {
+                    format!("{reached} {}", c.reached.text(r.reached, k))
+                }
+                Some((r, c)) if ending => format!("{visits} {}", c.visits.text(r.visits, k)),
+                Some((r, c)) => format!(
+                    "{visits} {} · {stops} {}",
+                    c.visits.text(r.visits, k),
+                    c.stopped_here.text(r.stopped_here, k)
+                ),
             })
         })
         .collect()
@@ -263,8 +265,8 @@ mod tests {
         );
         let lines = report_counts(&s, &flow);
         assert_eq!(lines[start].as_deref(), Some("visits 12 · stops <5"));
-        // Reached by under k sessions: not broken down into stops.
-        assert_eq!(lines[other].as_deref(), Some("visits <5"));
+        // Reached by under k sessions: not broken down.
+        assert_eq!(lines[other].as_deref(), Some("reached <5"));
         // An ending has no stops to show.
         assert_eq!(lines[ending].as_deref(), Some("visits 7"));
         let unvisited = (0..flow.steps.len())
