@@ -1,8 +1,10 @@
 //! `--format html`: one self-contained page (no network: inline CSS and
 //! SVG, no scripts, no fonts fetched) with five charts: outcomes, the stage
 //! funnel, the top sticking steps, sessions per week stacked by outcome and
-//! an hour-of-day heat strip, plus the sticking-point table. It reflows to a
-//! phone's width and prints on A4. The k rule applies as in the text.
+//! an hour-of-day heat strip, plus the sticking-point table, and last the
+//! flow diagram with each step's counts (drawn by `crate::graph`; a line
+//! in its place when Graphviz is missing). It reflows to a phone's width
+//! and prints on A4. The k rule applies as in the text.
 
 use std::io::{self, Write};
 
