@@ -6,6 +6,7 @@
 mod parse;
 pub mod phrases;
 pub mod read_bounded;
+pub mod speech_length;
 mod spoken;
 mod validate;
 
