@@ -555,7 +555,9 @@ const MASH_BYTES: &[&[&str]] = &[
     &["1b", "5b", "5b"],
     // A paste with nothing in it (one with no end would, by design, take
     // the keys that follow until 0.3 s of quiet: tests/e2e_faults.rs).
-    &["1b", "5b", "32", "30", "30", "7e", "1b", "5b", "32", "30", "31", "7e"],
+    &[
+        "1b", "5b", "32", "30", "30", "7e", "1b", "5b", "32", "30", "31", "7e",
+    ],
     &["1b", "5b", "31", "3b", "35"],
 ];
 

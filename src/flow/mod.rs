@@ -11,6 +11,7 @@ mod spoken;
 mod validate;
 
 use std::path::Path;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -83,6 +84,10 @@ pub struct Step {
     /// Spoken instead of the list items where given, per language.
     pub say_list: Vec<Option<Vec<String>>>,
     pub kind: StepKind,
+    /// `wait_s`: on this step the idle warning comes after this long instead
+    /// of the kiosk's idle timeout (the customer is away doing something the
+    /// step asked, such as waiting for a code on her phone).
+    pub wait: Option<Duration>,
 }
 
 impl Step {

@@ -7,7 +7,9 @@
 //! divided by its largest value over the ranked steps so that the worst step
 //! on that signal scores 1: the share of the sessions reaching the step that
 //! stopped there (abandoned or restarted), and per visit the share answered
-//! "no", repeats pressed, help pressed, and the median time on the step. Only
+//! "no", repeats pressed, help pressed, and the median time on the step
+//! (left out, as 0, for a step the flow gives a `wait_s`: a long time there
+//! is the customer doing what it asked, not being stuck). Only
 //! steps reached by at least k sessions and left by an answer at least once
 //! (not endings) are ranked.
 
@@ -67,6 +69,8 @@ pub struct StepRow {
     pub reached: u64,
     /// The two middle `ms` values (equal for an odd number of visits).
     pub median: Option<(u64, u64)>,
+    /// The known flow gives the step a `wait_s`: its time is not "slow".
+    pub waits: bool,
     /// Sticking-point score (0 to 5) and rank from 1, when ranked.
     pub score: Option<f64>,
     pub rank: Option<usize>,
@@ -167,6 +171,7 @@ pub fn summarize(
                 stopped_here: s.stopped_here,
                 reached: s.reached,
                 median: median(&s.ms),
+                waits: step.is_some_and(|st| st.wait.is_some()),
                 score: None,
                 rank: None,
             });
@@ -271,7 +276,11 @@ fn rank(steps: &mut [StepRow], k: u64) {
             s.no as f64 / visits,
             s.repeats as f64 / visits,
             s.help as f64 / visits,
-            s.median_ms().unwrap_or(0.0),
+            if s.waits {
+                0.0
+            } else {
+                s.median_ms().unwrap_or(0.0)
+            },
         ]
     };
     let mut max = [0.0f64; 5];
@@ -360,5 +369,62 @@ mod tests {
             summarize(agg, None, "en", Lang::En, 5)
         };
         assert_eq!(s.steps[0].rank, None);
+    }
+
+    #[test]
+    fn a_waiting_steps_long_time_is_not_counted_slow() {
+        let flow = crate::flow::load_source(
+            "f.toml",
+            r#"
+[flow]
+id = "f"
+start = "ask"
+languages = ["en"]
+title = { en = "F" }
+[outcomes.done]
+title = { en = "Done" }
+[steps.ask]
+text = { en = "Ready?" }
+yes = "phone"
+no = "end"
+[steps.phone]
+text = { en = "Wait for the code, then press 1." }
+wait_s = 600
+next = "end"
+[steps.end]
+text = { en = "Done." }
+end = "done"
+"#,
+        )
+        .into_result()
+        .unwrap();
+        let agg = || {
+            let mut agg = Aggregate::new(Filter::default(), None);
+            for _ in 0..10 {
+                let record = line(
+                    "done",
+                    &[
+                        ("ask", "yes", 1000, 0, 0),
+                        ("phone", "next", 300_000, 0, 0),
+                        ("end", "none", 0, 0, 0),
+                    ],
+                );
+                agg.add_line(record.as_bytes());
+            }
+            agg
+        };
+        let by = |s: &Summary, key: &str| s.steps.iter().find(|r| r.key == key).unwrap().clone();
+        // Without the flow the report cannot tell: the long step is slow.
+        let blind = summarize(agg(), None, "en", Lang::En, 5);
+        assert_eq!(by(&blind, "phone").score, Some(1.0));
+        assert_eq!(by(&blind, "phone").rank, Some(1));
+        let known = summarize(agg(), Some(&flow), "en", Lang::En, 5);
+        let phone = by(&known, "phone");
+        assert!(phone.waits);
+        assert_eq!(phone.score, Some(0.0));
+        assert_eq!(by(&known, "ask").score, Some(1.0));
+        assert_eq!(by(&known, "ask").rank, Some(1));
+        // The time itself is still reported.
+        assert_eq!(phone.median_ms(), Some(300_000.0));
     }
 }
