@@ -93,7 +93,7 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
     if diag.has_errors() {
         return None;
     }
-    Some(Flow {
+    let flow = Flow {
         id: header.id?,
         start: StepIx(start?),
         languages: langs,
@@ -117,7 +117,9 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
         steps: steps?,
         phrases: phrases?,
         hash,
-    })
+    };
+    super::lint::warn(&flow, &raw.steps, diag);
+    Some(flow)
 }
 
 struct Header {
