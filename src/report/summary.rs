@@ -69,8 +69,6 @@ pub struct StepRow {
     pub reached: u64,
     /// The two middle `ms` values (equal for an odd number of visits).
     pub median: Option<(u64, u64)>,
-    /// The known flow gives the step a `wait_s`: its time is not "slow".
-    pub waits: bool,
     /// Sticking-point score (0 to 5) and rank from 1, when ranked.
     pub score: Option<f64>,
     pub rank: Option<usize>,
@@ -171,7 +169,6 @@ pub fn summarize(
                 stopped_here: s.stopped_here,
                 reached: s.reached,
                 median: median(&s.ms),
-                waits: step.is_some_and(|st| st.wait.is_some()),
                 score: None,
                 rank: None,
             });
@@ -185,7 +182,16 @@ pub fn summarize(
         }
     };
     steps.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.key.cmp(&b.key)));
-    rank(&mut steps, k);
+    // A step the known flow gives a `wait_s`: its time is not "slow".
+    let waits: Vec<bool> = steps
+        .iter()
+        .map(|row| {
+            flow.filter(|fl| fl.id == row.flow)
+                .and_then(|fl| fl.step_ix(&row.id).map(|ix| fl.step(ix).wait.is_some()))
+                .unwrap_or(false)
+        })
+        .collect();
+    rank(&mut steps, &waits, k);
 
     let outcome_label = |id: &str| -> String {
         if let Some(o) = flow.and_then(|f| f.outcomes.iter().find(|o| o.id == id)) {
@@ -266,31 +272,33 @@ pub fn summarize(
     }
 }
 
-/// Scores and ranks the steps (see the module docs).
-fn rank(steps: &mut [StepRow], k: u64) {
+/// Scores and ranks the steps (see the module docs); `waits[i]`: step `i`
+/// has a `wait_s`.
+fn rank(steps: &mut [StepRow], waits: &[bool], k: u64) {
     let ranked = |s: &StepRow| s.reached >= k.max(1) && s.yes + s.no + s.next + s.back > 0;
-    let signals = |s: &StepRow| -> [f64; 5] {
+    let signals = |(s, waits): (&StepRow, bool)| -> [f64; 5] {
         let visits = s.visits.max(1) as f64;
         [
             s.stopped_here as f64 / s.reached.max(1) as f64,
             s.no as f64 / visits,
             s.repeats as f64 / visits,
             s.help as f64 / visits,
-            if s.waits {
+            if waits {
                 0.0
             } else {
                 s.median_ms().unwrap_or(0.0)
             },
         ]
     };
+    let waits_at = |i: usize| waits.get(i).copied().unwrap_or(false);
     let mut max = [0.0f64; 5];
-    for s in steps.iter().filter(|s| ranked(s)) {
-        for (m, v) in max.iter_mut().zip(signals(s)) {
+    for (i, s) in steps.iter().enumerate().filter(|(_, s)| ranked(s)) {
+        for (m, v) in max.iter_mut().zip(signals((s, waits_at(i)))) {
             *m = m.max(v);
         }
     }
-    for s in steps.iter_mut().filter(|s| ranked(s)) {
-        let score = signals(s)
+    for (i, s) in steps.iter_mut().enumerate().filter(|(_, s)| ranked(s)) {
+        let score = signals((s, waits_at(i)))
             .iter()
             .zip(max)
             .map(|(v, m)| if m > 0.0 { v / m } else { 0.0 })
@@ -420,7 +428,6 @@ end = "done"
         assert_eq!(by(&blind, "phone").rank, Some(1));
         let known = summarize(agg(), Some(&flow), "en", Lang::En, 5);
         let phone = by(&known, "phone");
-        assert!(phone.waits);
         assert_eq!(phone.score, Some(0.0));
         assert_eq!(by(&known, "ask").score, Some(1.0));
         assert_eq!(by(&known, "ask").rank, Some(1));
