@@ -412,7 +412,7 @@ fn an_edited_text_makes_its_clip_stale_and_check_warns() {
         run.stderr
     );
     assert_eq!(
-        run.stderr.trim(),
+        without_listening_warnings(&run.stderr).trim(),
         format!(
             "{}:1:1: warning: steps.dead_end.text (ja): clip stale (the text changed); \
              the system voice speaks it until scripts/render-audio runs again",
@@ -421,7 +421,28 @@ fn an_edited_text_makes_its_clip_stale_and_check_warns() {
     );
     // The bundled flow and its own embedded clips agree.
     let run = kiosk_check::<&str>(&[]);
-    assert_eq!(run.stderr, "", "bundled clips are fresh");
+    assert_eq!(
+        without_listening_warnings(&run.stderr),
+        "",
+        "bundled clips are fresh"
+    );
+}
+
+/// `stderr` without the warnings on how a flow sounds (a question with a
+/// list, a long step, notes in a row), which today's bundled flow still has.
+// TODO(issue 12): once the rewritten bundled flow lands, compare the whole
+// stderr again.
+fn without_listening_warnings(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|line| {
+            !(line.contains(": warning: ")
+                && (line.contains("reads as a menu")
+                    || line.contains(" speech runs about ")
+                    || line.contains(" notes in a row (")))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
 }
 
 // See: `kiosk check /dev/zero` grew to 9.3 GB in 20 s.
@@ -623,7 +644,7 @@ fn a_config_that_is_not_utf8_is_an_error_at_its_first_bad_byte() {
     let c = config.display();
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_eq!(
-        run.stderr.trim(),
+        without_listening_warnings(&run.stderr).trim(),
         format!(
             "{c}:2:10: error: not UTF-8 text (byte 0x8e); save the file as UTF-8 \
              (an editor saving it as Shift_JIS is the likely cause)"

@@ -18,12 +18,13 @@
 //! 5. timers: after `handle_timeout(now)` (or a key at `now`) no deadline is
 //!    at or before `now`; the untouched start screen runs no timer and shows
 //!    nothing of the last customer; a session or ending screen always has a
-//!    timer due within twice the idle timeout of the last key;
+//!    timer due within the step's wait (its `wait_s`, else the idle timeout)
+//!    plus the idle timeout of the last key;
 //!
 //! plus the repeat guard of section 7 (a key is ignored, with no effect at
 //! all, exactly when it repeats the previous key within the guard time), the
-//! idle timing (warning at the idle timeout after the last key, reset as long
-//! again after), speech in the language and settings on screen, and the
+//! idle timing (warning at the step's wait after the last key, reset the idle
+//! timeout after that), speech in the language and settings on screen, and the
 //! screen ending up showing the engine's view after every call.
 //!
 //! Engine bugs these properties found are kept out of the random runs by the
@@ -129,6 +130,8 @@ struct FlowSpec {
     extras: Vec<(u8, u8, u8, bool)>,
     /// Override a few built-in phrases of the first language in [ui.xx].
     ui_override: bool,
+    /// Per step: its `wait_s`, if any.
+    waits: Vec<Option<u16>>,
 }
 
 /// A flow's TOML text; Debug prints it as it would sit in a file, so a
@@ -174,12 +177,23 @@ fn flow_spec(max_steps: usize) -> impl Strategy<Value = FlowSpec> {
                 max_steps,
             ),
             any::<bool>(),
+            vec(option::weighted(0.2, 60u16..=3600), max_steps),
         ),
     )
         .prop_map(
             |(
                 (n, kinds, tree_picks, extra, file_order),
-                (langs, third, stages, step_stage, outcomes, ending_outcome, extras, ui_override),
+                (
+                    langs,
+                    third,
+                    stages,
+                    step_stage,
+                    outcomes,
+                    ending_outcome,
+                    extras,
+                    ui_override,
+                    waits,
+                ),
             )| FlowSpec {
                 n,
                 kinds,
@@ -194,6 +208,7 @@ fn flow_spec(max_steps: usize) -> impl Strategy<Value = FlowSpec> {
                 ending_outcome,
                 extras,
                 ui_override,
+                waits,
             },
         )
 }
@@ -388,6 +403,9 @@ fn flow_toml(spec: &FlowSpec) -> String {
         }
         if note {
             out += "x_note = \"the shop's own note\"\n";
+        }
+        if let Some(wait) = spec.waits[i] {
+            out += &format!("wait_s = {wait}\n");
         }
         match graph[i] {
             GKind::End(o) => out += &format!("end = \"{}\"\n", OUTCOMES[o]),
@@ -662,6 +680,14 @@ impl Sim {
         self.shutdown()
     }
 
+    /// How long the idle warning waits on `step`: its `wait_s`, else the
+    /// idle timeout.
+    fn wait_on(&self, step: StepIx) -> Duration {
+        self.flow.steps[step.0]
+            .wait
+            .unwrap_or(self.config.idle_timeout)
+    }
+
     fn waiting_view(&self) -> View {
         let lang = if self.config.language.0 < self.flow.languages.len() {
             self.config.language
@@ -847,11 +873,11 @@ impl Sim {
             );
             prop_assert_eq!(deadline, None, "the untouched start screen runs a timer");
         } else {
-            let latest = self.last_key + 2 * self.config.idle_timeout;
+            let latest = self.last_key + self.wait_on(view.step) + self.config.idle_timeout;
             prop_assert!(
                 deadline.is_some_and(|d| d <= latest),
-                "a session or ending screen needs a timer within twice the idle \
-                 timeout of the last key; next_deadline {:?}",
+                "a session or ending screen needs a timer within the step's wait and \
+                 the idle timeout of the last key; next_deadline {:?}",
                 deadline.map(|d| ms(d - base()))
             );
         }
@@ -876,8 +902,8 @@ impl Sim {
                     if let Overlay::IdleWarning { reset_at } = v.overlay {
                         prop_assert_eq!(
                             ms(reset_at - base()),
-                            ms(self.last_key + 2 * idle - base()),
-                            "warn after the idle timeout, reset after as long again"
+                            ms(self.last_key + self.wait_on(v.step) + idle - base()),
+                            "warn after the step's wait, reset the idle timeout after"
                         );
                     }
                 }

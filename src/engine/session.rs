@@ -296,6 +296,8 @@ impl Session {
         self.visit = Visit::new(step, now);
         self.help_offered = false;
         self.overlay = Overlay::None;
+        // Each step has its own idle time (`wait_s`), so arm it anew.
+        self.arm_idle(now);
         fx.push(Effect::Show(self.view()));
         self.speak_step(fx);
     }
@@ -351,14 +353,21 @@ impl Session {
 
     // ----- idle -----
 
+    /// The idle warning's timer, from `now`: the step's own `wait_s` where
+    /// it has one (she is away doing what it asked), else the idle timeout.
     fn arm_idle(&mut self, now: Instant) {
         if self.phase != Phase::Waiting {
-            self.timers
-                .set(Timer::IdleWarn, now + self.config.idle_timeout);
+            let wait = self
+                .flow
+                .step(self.visit.step)
+                .wait
+                .unwrap_or(self.config.idle_timeout);
+            self.timers.set(Timer::IdleWarn, now + wait);
         }
     }
 
     fn warn_idle(&mut self, at: Instant, fx: &mut Vec<Effect>) {
+        // After the warning, the usual idle time, on a waiting step too.
         let reset_at = at + self.config.idle_timeout;
         self.overlay = Overlay::IdleWarning { reset_at };
         self.visit.warned_at = Some(at);

@@ -1,6 +1,8 @@
 //! The engine on a fake clock: whole sessions in microseconds, with
 //! synthetic instants and no terminal or sound card.
 
+mod wait_s;
+
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -80,8 +82,12 @@ impl Rig {
     }
 
     fn with(config: EngineConfig) -> Rig {
+        Rig::with_flow(test_flow(), config)
+    }
+
+    fn with_flow(flow: Flow, config: EngineConfig) -> Rig {
         let t0 = Instant::now();
-        let (session, _) = Session::new(test_flow(), config, t0);
+        let (session, _) = Session::new(flow, config, t0);
         Rig {
             session,
             t0,

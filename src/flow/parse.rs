@@ -48,6 +48,8 @@ pub struct RawStep {
     pub no: Option<Str>,
     pub next: Option<Str>,
     pub end: Option<Str>,
+    /// `wait_s = N`: the idle warning comes after N seconds on this step.
+    pub wait_s: Option<Spanned<i64>>,
     /// Which of yes, no, next, end the table has, in that order, whatever
     /// their values: a mistyped `next` still makes the step a note.
     pub kind_keys: Vec<&'static str>,
@@ -81,7 +83,7 @@ const ROOT_KEYS: &[&str] = &["flow", "stages", "outcomes", "steps", "ui"];
 const FLOW_KEYS: &[&str] = &["id", "start", "languages", "title"];
 const NAMED_KEYS: &[&str] = &["title"];
 const STEP_KEYS: &[&str] = &[
-    "stage", "text", "say", "list", "say_list", "yes", "no", "next", "end",
+    "stage", "text", "say", "list", "say_list", "yes", "no", "next", "end", "wait_s",
 ];
 const KIND_KEYS: [&str; 4] = ["yes", "no", "next", "end"];
 
@@ -155,6 +157,10 @@ fn read_step(id: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawStep 
         no: string_field(table, "no", &path, diag),
         next: string_field(table, "next", &path, diag),
         end: string_field(table, "end", &path, diag),
+        wait_s: tree::get(table, "wait_s").and_then(|(_, value)| {
+            let n = tree::expect_integer(value, &join_path(&path, "wait_s"), diag)?;
+            Some(Spanned::new(value.span(), n))
+        }),
         kind_keys: KIND_KEYS
             .into_iter()
             .filter(|key| tree::get(table, key).is_some())

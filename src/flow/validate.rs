@@ -12,6 +12,11 @@ use crate::diag::Collector;
 /// A `say` longer than this is probably a paste error; it is only a warning.
 const SAY_WARN_CHARS: usize = 400;
 
+/// The range of a step's `wait_s`: at least the usual idle time's order
+/// (a minute), at most an hour (longer and the kiosk would sit on a
+/// forgotten session).
+pub const WAIT_S_RANGE: std::ops::RangeInclusive<i64> = 60..=3600;
+
 /// More languages than a customer would cycle through with one key; the
 /// cap also keeps checking bounded, as every text is checked for each.
 const MAX_LANGUAGES: usize = 32;
@@ -88,7 +93,7 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
     if diag.has_errors() {
         return None;
     }
-    Some(Flow {
+    let flow = Flow {
         id: header.id?,
         start: StepIx(start?),
         languages: langs,
@@ -112,7 +117,9 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
         steps: steps?,
         phrases: phrases?,
         hash,
-    })
+    };
+    super::lint::warn(&flow, &raw.steps, diag);
+    Some(flow)
 }
 
 struct Header {
@@ -352,6 +359,7 @@ fn check_step(step: &RawStep, at: &Lookups<'_>, diag: &mut Collector<'_>) -> Opt
         .and_then(|t| check_texts(t, &format!("{path}.text"), at.langs, diag));
     let say = check_say(step, &path, at.langs, diag);
     let (list, say_list) = check_lists(step, &path, at.langs, diag);
+    let wait = check_wait(step, &path, diag);
     if let Some(text) = &text {
         warn_latin_without_kana(step, &path, text, at.langs, diag);
     }
@@ -363,8 +371,35 @@ fn check_step(step: &RawStep, at: &Lookups<'_>, diag: &mut Collector<'_>) -> Opt
         list: list?,
         say_list: say_list?,
         kind: kind?,
+        wait: wait?,
     })
     .filter(|_| id_ok)
+}
+
+/// `wait_s`, where given, within [`WAIT_S_RANGE`]. `Some(None)`: not given.
+fn check_wait(
+    step: &RawStep,
+    path: &str,
+    diag: &mut Collector<'_>,
+) -> Option<Option<std::time::Duration>> {
+    let Some(wait) = &step.wait_s else {
+        return Some(None);
+    };
+    let n = *wait.get_ref();
+    match u64::try_from(n) {
+        Ok(secs) if WAIT_S_RANGE.contains(&n) => Some(Some(std::time::Duration::from_secs(secs))),
+        _ => {
+            diag.error(
+                wait.span(),
+                format!(
+                    "{path}.wait_s: {n} is out of range ({} to {} seconds)",
+                    WAIT_S_RANGE.start(),
+                    WAIT_S_RANGE.end()
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn check_kind(

@@ -7,7 +7,9 @@
 //! divided by its largest value over the ranked steps so that the worst step
 //! on that signal scores 1: the share of the sessions reaching the step that
 //! stopped there (abandoned or restarted), and per visit the share answered
-//! "no", repeats pressed, help pressed, and the median time on the step. Only
+//! "no", repeats pressed, help pressed, and the median time on the step
+//! (left out, as 0, for a step the flow gives a `wait_s`: a long time there
+//! is the customer doing what it asked, not being stuck). Only
 //! steps reached by at least k sessions and left by an answer at least once
 //! (not endings) are ranked.
 
@@ -188,7 +190,16 @@ pub fn summarize(
         }
     };
     steps.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.key.cmp(&b.key)));
-    rank(&mut steps, k);
+    // A step the known flow gives a `wait_s`: its time is not "slow".
+    let waits: Vec<bool> = steps
+        .iter()
+        .map(|row| {
+            flow.filter(|fl| fl.id == row.flow)
+                .and_then(|fl| fl.step_ix(&row.id).map(|ix| fl.step(ix).wait.is_some()))
+                .unwrap_or(false)
+        })
+        .collect();
+    rank(&mut steps, &waits, k);
 
     let outcome_label = |id: &str| -> String {
         if let Some(o) = flow.and_then(|f| f.outcomes.iter().find(|o| o.id == id)) {
@@ -269,27 +280,33 @@ pub fn summarize(
     }
 }
 
-/// Scores and ranks the steps (see the module docs).
-fn rank(steps: &mut [StepRow], k: u64) {
+/// Scores and ranks the steps (see the module docs); `waits[i]`: step `i`
+/// has a `wait_s`.
+fn rank(steps: &mut [StepRow], waits: &[bool], k: u64) {
     let ranked = |s: &StepRow| s.reached >= k.max(1) && s.yes + s.no + s.next + s.back > 0;
-    let signals = |s: &StepRow| -> [f64; 5] {
+    let signals = |(s, waits): (&StepRow, bool)| -> [f64; 5] {
         let visits = s.visits.max(1) as f64;
         [
             s.stopped_here as f64 / s.reached.max(1) as f64,
             s.no as f64 / visits,
             s.repeats as f64 / visits,
             s.help as f64 / visits,
-            s.median_ms().unwrap_or(0.0),
+            if waits {
+                0.0
+            } else {
+                s.median_ms().unwrap_or(0.0)
+            },
         ]
     };
+    let waits_at = |i: usize| waits.get(i).copied().unwrap_or(false);
     let mut max = [0.0f64; 5];
-    for s in steps.iter().filter(|s| ranked(s)) {
-        for (m, v) in max.iter_mut().zip(signals(s)) {
+    for (i, s) in steps.iter().enumerate().filter(|(_, s)| ranked(s)) {
+        for (m, v) in max.iter_mut().zip(signals((s, waits_at(i)))) {
             *m = m.max(v);
         }
     }
-    for s in steps.iter_mut().filter(|s| ranked(s)) {
-        let score = signals(s)
+    for (i, s) in steps.iter_mut().enumerate().filter(|(_, s)| ranked(s)) {
+        let score = signals((s, waits_at(i)))
             .iter()
             .zip(max)
             .map(|(v, m)| if m > 0.0 { v / m } else { 0.0 })
@@ -368,5 +385,61 @@ mod tests {
             summarize(agg, None, "en", Lang::En, 5)
         };
         assert_eq!(s.steps[0].rank, None);
+    }
+
+    #[test]
+    fn a_waiting_steps_long_time_is_not_counted_slow() {
+        let flow = crate::flow::load_source(
+            "f.toml",
+            r#"
+[flow]
+id = "f"
+start = "ask"
+languages = ["en"]
+title = { en = "F" }
+[outcomes.done]
+title = { en = "Done" }
+[steps.ask]
+text = { en = "Ready?" }
+yes = "phone"
+no = "end"
+[steps.phone]
+text = { en = "Wait for the code, then press 1." }
+wait_s = 600
+next = "end"
+[steps.end]
+text = { en = "Done." }
+end = "done"
+"#,
+        )
+        .into_result()
+        .unwrap();
+        let agg = || {
+            let mut agg = Aggregate::new(Filter::default(), None);
+            for _ in 0..10 {
+                let record = line(
+                    "done",
+                    &[
+                        ("ask", "yes", 1000, 0, 0),
+                        ("phone", "next", 300_000, 0, 0),
+                        ("end", "none", 0, 0, 0),
+                    ],
+                );
+                agg.add_line(record.as_bytes());
+            }
+            agg
+        };
+        let by = |s: &Summary, key: &str| s.steps.iter().find(|r| r.key == key).unwrap().clone();
+        // Without the flow the report cannot tell: the long step is slow.
+        let blind = summarize(agg(), None, "en", Lang::En, 5);
+        assert_eq!(by(&blind, "phone").score, Some(1.0));
+        assert_eq!(by(&blind, "phone").rank, Some(1));
+        let known = summarize(agg(), Some(&flow), "en", Lang::En, 5);
+        let phone = by(&known, "phone");
+        assert_eq!(phone.score, Some(0.0));
+        assert_eq!(by(&known, "ask").score, Some(1.0));
+        assert_eq!(by(&known, "ask").rank, Some(1));
+        // The time itself is still reported.
+        assert_eq!(phone.median_ms(), Some(300_000.0));
     }
 }
