@@ -275,7 +275,7 @@ fn ocr(png: &Path) -> String {
 
 /// Pieces of the welcome step (flows/mfa-login.toml) OCR must read: its
 /// title, question and stage, all Japanese.
-const WELCOME: [&str; 3] = ["二段階認証", "お困りですか", "状況を整理"];
+const WELCOME: [&str; 3] = ["パスワード", "確認のコード", "状況の確認"];
 
 #[test]
 fn the_units_command_line_shows_the_welcome_step_in_japanese_on_cage() {

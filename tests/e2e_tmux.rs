@@ -22,10 +22,10 @@ use common::WAIT;
 use serde_json::Value;
 
 /// The bundled flow (flows/mfa-login.toml).
-const TITLE_JA: &str = "ログインの二段階認証でお困りの方へ";
-const TITLE_EN: &str = "Stuck at the two-step login check";
-const WELCOME_JA: &str = "ログインの二段階認証で、先に進めずお困りですか？";
-const WELCOME_EN: &str = "Are you stuck at the two-step check when you log in?";
+const TITLE_JA: &str = "ログインの確認コードでお困りの方へ";
+const TITLE_EN: &str = "Stuck at the login code";
+const WELCOME_JA: &str = "パスワードを入れたあと、確認のコードを";
+const WELCOME_EN: &str = "After your password, does the screen ask for a code you cannot get?";
 
 /// The small test flow (tests/e2e/flow.toml).
 const TEA_TITLE: &str = "お茶の案内（試験用）";
@@ -169,11 +169,13 @@ fn sessions_answers_back_and_idle_reset_reach_the_journal() {
 
 #[test]
 fn bundled_flow_in_japanese_then_english_by_the_language_key() {
+    // The story's own customer: the code goes to his wife's phone, and she
+    // is here with him.
     let mut k = Kiosk::start(&[], "");
     let start = k.settled(&[
         TITLE_JA,
         "第1段階 / 3",
-        "状況を整理",
+        "状況の確認（約3分）",
         WELCOME_JA,
         "1  はい",
         "2  いいえ",
@@ -187,23 +189,30 @@ fn bundled_flow_in_japanese_then_english_by_the_language_key() {
             (
                 "1",
                 &[
-                    "二段階認証では、パスワードのほかに",
-                    "・携帯電話に届くSMSのコード",
+                    "同じところで困る方は、たくさんいます。",
+                    "・まず、状況を確かめます。約3分です",
                     "1  次へ",
                     "4  戻る",
                 ],
             ),
+            ("Enter", &["ご家族や知り合いの方が、一緒に来ていますか"]),
+            ("2", &["何度も失敗して、ロックされたと出ていますか？"]),
             (
-                "Enter",
-                &["コードが届く電話番号が、誰の", "・家の固定電話", "1  はい"],
+                "2",
+                &[
+                    "これは二段階認証という仕組みです。",
+                    "・携帯にSMSで届くコード",
+                ],
             ),
+            ("1", &["コードは、スマホの認証アプリに出るものですか？"]),
+            ("2", &["コードは、ご本人の携帯電話に届く設定ですか？"]),
             // Two repeats offer help; help shows the key guide; a no closes
             // it and answers.
-            ("0", &["コードが届く電話番号が、誰の"]),
+            ("0", &["コードは、ご本人の携帯電話に届く設定ですか？"]),
             (
                 "0",
                 &[
-                    "コードが届く電話番号が、誰の",
+                    "コードは、ご本人の携帯電話に届く設定ですか？",
                     "わからないときは 9 を押してください。",
                 ],
             ),
@@ -211,47 +220,25 @@ fn bundled_flow_in_japanese_then_english_by_the_language_key() {
     );
     let guide = "9 もう一度押すと係の者を呼びます";
     k.step("9", &["1 はい・次へ", guide], &[]);
-    let unknown = "分からなくても大丈夫です。";
-    k.step("2", &[unknown], &["コードが届く電話番号が、誰の", guide]);
+    let family = "コードは、ご家族の携帯、たとえば奥さまや";
+    k.step("2", &[family], &["ご本人の携帯電話に届く", guide]);
     walk(
         &mut k,
-        unknown,
+        family,
         &[
+            ("1", &["その携帯を持っているご家族は、今ここにいますか？"]),
             (
                 "1",
                 &[
-                    "連絡用のメールを、今すぐ開けますか？",
-                    "第2段階 / 3",
-                    "メールで受け取る",
+                    "ログインしたら、ご家族にメッセージアプリを",
+                    "・この画面は10分待ちます。終わったら 1 を押してください",
                 ],
             ),
-            (
-                "2",
-                &[
-                    "ログインできないと、二段階認証の設定は",
-                    "第3段階 / 3",
-                    "サポート窓口に頼む",
-                ],
-            ),
-            (
-                "1",
-                &[
-                    "電話の前に、本人確認に使う情報をメモ",
-                    "・パスワードは書きません",
-                ],
-            ),
-            ("1", &["電話では、リセットと一緒に"]),
-            ("1", &["ご家族や知り合いに、手伝ってもらう予定ですか？"]),
-            ("1", &["手伝う方に、お願いしたいことです。"]),
-            ("1", &["手伝う方に、避けてほしいことです。"]),
-            ("1", &["サポート窓口への電話は、ご自分でできそうですか？"]),
-            (
-                "1",
-                &[
-                    "サービスのサポート窓口に電話して",
-                    "・電話番号は、サービスの公式の案内で確かめます",
-                ],
-            ),
+            ("1", &["コードを入れて、先に進めましたか？"]),
+            ("1", &["ログインできました。今のうちに"]),
+            ("1", &["お薬手帳のように、「認証手帳」を一冊作り"]),
+            ("1", &["次からは、ご自分で進められそうですか？"]),
+            ("1", &["これで完了です。お疲れさまでした。"]),
         ],
     );
     assert!(!k.screen().contains("戻る"), "no back on an ending");
@@ -298,21 +285,23 @@ fn bundled_flow_in_japanese_then_english_by_the_language_key() {
             hash: &hash,
             kiosk: "counter",
             lang: "ja",
-            outcome: "referred",
+            outcome: "resolved",
             path: &[
                 "welcome yes",
+                "not_alone next",
+                "helper_q no",
+                "locked_out no",
                 "about_mfa next",
-                "whose_number no 2 1",
-                "number_unknown next",
-                "email_open no",
-                "support_why next",
-                "support_memo next",
-                "support_ask next",
-                "helper_q yes",
-                "helper_do next",
-                "helper_dont next",
-                "can_call yes",
-                "call_support none",
+                "code_app no",
+                "own_mobile no 2 1",
+                "family_mobile yes",
+                "family_here yes",
+                "family_together next",
+                "sms_worked yes",
+                "prevent_settings next",
+                "notebook next",
+                "feel_sure yes",
+                "done_resolved none",
             ],
             help: 1,
             back: 0,
@@ -341,6 +330,8 @@ fn bundled_flow_in_japanese_then_english_by_the_language_key() {
 
 #[test]
 fn bundled_flow_in_english_from_the_command_line() {
+    // Locked out after too many tries: straight to the helpline, with the
+    // helper's tips first and a line that is closed now.
     let mut k = Kiosk::start(&["--lang", "en"], "");
     let start = k.settled(&[
         TITLE_EN,
@@ -357,65 +348,79 @@ fn bundled_flow_in_english_from_the_command_line() {
             (
                 "1",
                 &[
-                    "Two-step verification asks for one of these codes",
-                    "A code sent by SMS to a mobile phone",
+                    "Many people get stuck right here.",
+                    "First, we check the situation: about 3 minutes",
                     "1  Next",
                     "4  Back",
                 ],
             ),
             (
                 "1",
-                &[
-                    "Do you know whose phone, and which phone",
-                    "The landline at home",
-                ],
-            ),
-            ("1", &["Is that number a mobile phone number?"]),
-            ("4", &["Do you know whose phone, and which phone"]),
-            ("1", &["Is that number a mobile phone number?"]),
-            (
-                "1",
-                &[
-                    "Can you reliably read SMS on that mobile?",
-                    "It is charged and has signal",
-                ],
+                &["Has a family member or a friend come with you today?"],
             ),
             (
                 "1",
                 &[
-                    "Did you log in and get through with the code",
-                    "If it keeps failing, do not keep trying",
+                    "For the person helping you, please:",
+                    "Look together, slowly, at where the screen stopped",
                 ],
             ),
             (
-                "1",
-                &[
-                    "You are logged in. While you are in",
-                    "Make email the first way to get the code",
-                ],
+                "4",
+                &["Has a family member or a friend come with you today?"],
             ),
+            ("1", &["For the person helping you, please:"]),
             (
                 "Enter",
-                &[
-                    "Keep a sign-in notebook, like a medicine notebook",
-                    "Never the password itself: hints only",
-                ],
+                &["And please do not:", "Ask for the password out loud"],
             ),
-            ("1", &["Do you feel you can manage on your own next time?"]),
+            ("1", &["Does the screen say the account is locked"]),
             (
                 "1",
                 &[
-                    "All done. Thank you for your patience.",
-                    "Share the notebook with the family member",
+                    "Without logging in, you cannot change this setting",
+                    "Stage 3 of 3",
+                    "The shop cannot unlock your account or check who you are",
+                ],
+            ),
+            ("1", &["Do you usually hear people well on the phone?"]),
+            (
+                "2",
+                &[
+                    "If phone calls are hard to hear, you can:",
+                    "Use the speaker, with family or our staff listening too",
+                ],
+            ),
+            (
+                "1",
+                &["Do you have the phone number of the service's helpline?"],
+            ),
+            (
+                "2",
+                &[
+                    "You can find the helpline number:",
+                    "On the back of your card or bankbook",
+                ],
+            ),
+            (
+                "1",
+                &[
+                    "Before you call, have these ready",
+                    "Never give the password, not even to them",
+                ],
+            ),
+            ("1", &["Opening hours differ for each service."]),
+            (
+                "2",
+                &[
+                    "If the line is closed, call tomorrow",
+                    "Our staff can help you get ready and make the call",
                 ],
             ),
         ],
     );
     let ending = k.screen();
-    assert!(
-        !ending.contains("Stage") && !ending.contains("Back"),
-        "{ending}"
-    );
+    assert!(!ending.contains("Back"), "{ending}");
     k.press("Enter");
     k.wait_for("the untouched start screen", WAIT, |s| s == start);
 
@@ -432,20 +437,24 @@ fn bundled_flow_in_english_from_the_command_line() {
             hash: &hash,
             kiosk: "counter",
             lang: "en",
-            outcome: "resolved",
+            outcome: "referred",
             path: &[
                 "welcome yes",
-                "about_mfa next",
-                "whose_number yes",
-                "is_mobile back",
-                "whose_number yes",
-                "is_mobile yes",
-                "sms_visible yes",
-                "sms_login yes",
-                "prevent_settings next",
-                "notebook next",
-                "feel_sure yes",
-                "done_resolved none",
+                "not_alone next",
+                "helper_q yes",
+                "helper_do back",
+                "helper_q yes",
+                "helper_do next",
+                "helper_dont next",
+                "locked_out yes",
+                "support_why next",
+                "can_hear no",
+                "hearing_help next",
+                "have_number no",
+                "find_number next",
+                "call_ready next",
+                "call_hours no",
+                "line_closed none",
             ],
             help: 0,
             back: 1,

@@ -57,7 +57,7 @@ fn a_bundled_step_plays_its_clip_into_the_capture() {
     kiosk.send("1");
     // The mark goes once the speech thread reports its device (it starts
     // shown, until then).
-    let (screen, _) = kiosk.wait_screen(&[ABOUT_MFA_JA], &[NO_VOICE_MARK], WAIT);
+    let (screen, _) = kiosk.wait_screen(&[NOT_ALONE_JA], &[NO_VOICE_MARK], WAIT);
     // The step's utterances, then its prompt, have played (the file plugin
     // does not pace: in milliseconds).
     let trace = kiosk.wait_trace("the prompt's audio_stop", WAIT, |t| {
@@ -97,7 +97,7 @@ fn a_bundled_step_plays_its_clip_into_the_capture() {
 
     // The step's first utterance is its text's clip, at level 3's gain:
     // find 20 ms of it, sample for sample, in what the device got.
-    let clip = bundled_clip(ABOUT_MFA_CLIP, "ja");
+    let clip = bundled_clip(NOT_ALONE_CLIP, "ja");
     let clip_seconds = clip.samples.len() as f64 / f64::from(clip.rate);
     assert!(
         wav.sound_seconds >= clip_seconds * 0.5,
@@ -120,10 +120,10 @@ fn a_bundled_step_plays_its_clip_into_the_capture() {
         assert!(
             at.is_some(),
             "the step's clip ({}) is not in the capture",
-            ABOUT_MFA_CLIP
+            NOT_ALONE_CLIP
         );
         eprintln!(
-            "MEASURED (a) clip {ABOUT_MFA_CLIP} ({clip_seconds:.2} s) found sample-exact \
+            "MEASURED (a) clip {NOT_ALONE_CLIP} ({clip_seconds:.2} s) found sample-exact \
              at frame {} of the capture",
             at.unwrap_or(0)
         );
@@ -365,7 +365,7 @@ fn repeat_and_pause_stop_the_clip_within_a_period() {
         "the clip player broke at start:\n{log}"
     );
     kiosk.send("1");
-    kiosk.wait_screen(&[ABOUT_MFA_JA], &[], WAIT);
+    kiosk.wait_screen(&[NOT_ALONE_JA], &[], WAIT);
 
     // Waits for the step utterance after the `n`th press of `after_key` to
     // start sounding, plays `into` of it, then presses `key` while the
@@ -488,7 +488,7 @@ fn alsa_errors_never_reach_the_screen() {
         sleep(POLL);
     }
     assert!(shown_welcome, "the kiosk never showed its first screen");
-    let (screen, _) = kiosk.wait_screen(&[ABOUT_MFA_JA, NO_VOICE_MARK], &["ALSA"], WAIT);
+    let (screen, _) = kiosk.wait_screen(&[NOT_ALONE_JA, NO_VOICE_MARK], &["ALSA"], WAIT);
     let trace = kiosk.wait_trace("the step's speech", WAIT, |t| {
         speak_after(t, "step", 0).map(|_| t.to_vec())
     });
@@ -533,10 +533,11 @@ fn the_bundled_flow_speaks_every_step_from_clips_in_both_languages() {
     // No system voice: anything without a clip would show as `none`.
     let mut kiosk = Kiosk::start(tmp.path(), Some(&world.env), "[speech]\ntts = false\n", &[]);
     kiosk.wait_screen(&[WELCOME_JA], &[], WAIT);
-    // Yes all the way: welcome → … → done_resolved (10 steps), then the
-    // next customer switches to English and walks it again.
+    // Yes all the way: welcome → … → call_support (12 steps, the locked-out
+    // route to the helpline), then the next customer switches to English
+    // and walks it again.
     let walk = |kiosk: &Kiosk| {
-        for _ in 0..10 {
+        for _ in 0..11 {
             kiosk.send("1");
             sleep(Duration::from_millis(650));
         }
@@ -560,7 +561,7 @@ fn the_bundled_flow_speaks_every_step_from_clips_in_both_languages() {
             .iter()
             .filter(|e| e["lang"] == lang && e["kind"] == "step")
             .count();
-        assert!(steps >= 10, "{steps} {lang} step utterances: {spoken:?}");
+        assert!(steps >= 12, "{steps} {lang} step utterances: {spoken:?}");
     }
     for e in &spoken {
         assert_eq!(
@@ -579,11 +580,11 @@ fn the_bundled_flow_speaks_every_step_from_clips_in_both_languages() {
         .map(|f| fs::read_to_string(f.path()).unwrap())
         .collect::<String>();
     assert!(
-        records.contains("\"lang\":\"ja\",\"outcome\":\"resolved\""),
+        records.contains("\"lang\":\"ja\",\"outcome\":\"referred\""),
         "{records}"
     );
     assert!(
-        records.contains("\"lang\":\"en\",\"outcome\":\"resolved\""),
+        records.contains("\"lang\":\"en\",\"outcome\":\"referred\""),
         "{records}"
     );
 }

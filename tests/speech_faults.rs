@@ -371,7 +371,7 @@ fn an_audio_device_that_appears_later_is_taken_up() {
     kiosk.wait_screen(&[WELCOME_JA, NO_VOICE_MARK], &[], WAIT);
     let log = kiosk.wait_log("retrying every 10 s", WAIT);
     kiosk.send("1");
-    kiosk.wait_screen(&[ABOUT_MFA_JA, NO_VOICE_MARK], &[], SCREEN_BOUND);
+    kiosk.wait_screen(&[NOT_ALONE_JA, NO_VOICE_MARK], &[], SCREEN_BOUND);
     let silent = kiosk.wait_trace("the step's speech", WAIT, |t| {
         let key = t_us(key_event(t, "1", 0)?);
         speak_after(t, "step", key).cloned()
@@ -382,7 +382,7 @@ fn an_audio_device_that_appears_later_is_taken_up() {
     world.begin(Mode::Pulse, false);
     let appeared = Instant::now();
     let recorder = recording(&world, &tmp.path().join("parec.log"));
-    kiosk.wait_screen(&[ABOUT_MFA_JA], &[NO_VOICE_MARK], RETRY + WAIT);
+    kiosk.wait_screen(&[NOT_ALONE_JA], &[NO_VOICE_MARK], RETRY + WAIT);
     let opened = appeared.elapsed();
     kiosk.wait_log("audio output on", WAIT);
     kiosk.send("1");
@@ -456,7 +456,7 @@ fn an_audio_device_that_appears_later_is_taken_up_with_the_system_voice_on() {
     kiosk.wait_log("retrying every 10 s", WAIT);
     kiosk.wait_log("system voice ready", SPEECHD_WAIT);
     kiosk.send("1");
-    kiosk.wait_screen(&[ABOUT_MFA_JA], &[], SCREEN_BOUND);
+    kiosk.wait_screen(&[NOT_ALONE_JA], &[], SCREEN_BOUND);
     let echo = kiosk.wait_trace("the echo's speech", WAIT, |t| {
         let key = t_us(key_event(t, "1", 0)?);
         speak_after(t, "echo", key).cloned()
@@ -473,7 +473,7 @@ fn an_audio_device_that_appears_later_is_taken_up_with_the_system_voice_on() {
         "system voice down: no end of utterance in time",
         allowance + WAIT,
     );
-    kiosk.wait_screen(&[ABOUT_MFA_JA, NO_VOICE_MARK], &[], WAIT);
+    kiosk.wait_screen(&[NOT_ALONE_JA, NO_VOICE_MARK], &[], WAIT);
     let silent = kiosk.wait_trace("the step re-routed to silence", WAIT, |t| {
         let key = t_us(key_event(t, "1", 0)?);
         let last = speaks(t)
@@ -485,7 +485,7 @@ fn an_audio_device_that_appears_later_is_taken_up_with_the_system_voice_on() {
     world.begin(Mode::Pulse, false);
     let appeared = Instant::now();
     let recorder = recording(&world, &tmp.path().join("parec.log"));
-    kiosk.wait_screen(&[ABOUT_MFA_JA], &[NO_VOICE_MARK], RETRY + WAIT);
+    kiosk.wait_screen(&[NOT_ALONE_JA], &[NO_VOICE_MARK], RETRY + WAIT);
     let opened = appeared.elapsed();
     kiosk.wait_log("audio output on", WAIT);
     kiosk.send("1");

@@ -164,16 +164,6 @@ fn run_ids(flow: &Flow, first: StepIx, len: usize) -> Vec<&str> {
     ids
 }
 
-/// Whether a diagnostic line is one of this module's warnings (for the
-/// bundled flow's test until its rewrite lands).
-#[cfg(test)]
-pub fn is_listening_warning(line: &str) -> bool {
-    line.contains(": warning: ")
-        && (line.contains("reads as a menu")
-            || line.contains(" speech runs about ")
-            || line.contains(" notes in a row ("))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -266,15 +266,7 @@ mod tests {
     #[test]
     fn the_bundled_flow_is_valid_and_has_no_warnings() {
         let loaded = load_source(BUNDLED_NAME, BUNDLED_SOURCE);
-        // TODO(issue 12): today's bundled flow has the listening warnings
-        // that its rewrite (issue 12, item 2) removes; once that lands, drop
-        // this filter so that no warning at all passes.
-        let shown: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .filter(|d| !lint::is_listening_warning(d))
-            .collect();
+        let shown: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
         assert!(shown.is_empty(), "{}", shown.join("\n"));
         let flow = loaded.flow.unwrap();
         assert_eq!(flow.id, "mfa-login");

@@ -36,9 +36,9 @@ pub const POLL: Duration = Duration::from_millis(20);
 pub const SOUND_RMS: f64 = 0.01;
 
 /// The bundled flow (flows/mfa-login.toml).
-pub const WELCOME_JA: &str = "ログインの二段階認証で、先に進めずお困りですか？";
-pub const ABOUT_MFA_JA: &str = "二段階認証では、パスワードのほかに";
-pub const ABOUT_MFA_CLIP: &str = "steps.about_mfa.text";
+pub const WELCOME_JA: &str = "パスワードを入れたあと、確認のコードを";
+pub const NOT_ALONE_JA: &str = "同じところで困る方は、たくさんいます。";
+pub const NOT_ALONE_CLIP: &str = "steps.not_alone.text";
 
 /// The test flow (tests/speech/flow.toml): no clips anywhere.
 pub const ASK_JA: &str = "おちゃを のみますか？";
