@@ -243,7 +243,7 @@ fn a_flow_broken_while_running_changes_nothing_until_the_next_start() {
     k.signal("TERM");
     k.wait_exit();
     k.rerun();
-    k.settled(&["ログインの二段階認証", FALLBACK_MARK]);
+    k.settled(&["ログインの確認コード", FALLBACK_MARK]);
     poll(
         WAIT,
         Duration::from_millis(50),
@@ -267,7 +267,7 @@ fn a_flow_that_is_a_device_or_a_fifo_runs_the_bundled_flow() {
             special.to_string()
         };
         let mut k = Kiosk::start_in(dir, &["--flow", &path], "");
-        k.settled(&["ログインの二段階認証", FALLBACK_MARK]);
+        k.settled(&["ログインの確認コード", FALLBACK_MARK]);
         k.assert_alive();
     }
 }

@@ -35,8 +35,8 @@ const RECONNECT: Duration = Duration::from_secs(8);
 const SCREEN_BOUND: Duration = Duration::from_millis(1000);
 const FRAME_BOUND_US: i128 = 50_000;
 
-/// The bundled flow's third step (after welcome → about_mfa).
-const WHOSE_NUMBER_JA: &str = "コードが届く電話番号が";
+/// The bundled flow's third step (after welcome → not_alone).
+const HELPER_Q_JA: &str = "ご家族や知り合いの方が、一緒に来ていますか";
 
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
@@ -386,7 +386,7 @@ fn an_audio_device_that_appears_later_is_taken_up() {
     let opened = appeared.elapsed();
     kiosk.wait_log("audio output on", WAIT);
     kiosk.send("1");
-    kiosk.wait_screen(&[WHOSE_NUMBER_JA], &[], SCREEN_BOUND);
+    kiosk.wait_screen(&[HELPER_Q_JA], &[], SCREEN_BOUND);
     let (trace, step) = kiosk.wait_trace("the next step's audio_start", WAIT, |t| {
         let key = t_us(key_event(t, "1", 1)?);
         let step = speak_after(t, "step", key)?;
@@ -489,7 +489,7 @@ fn an_audio_device_that_appears_later_is_taken_up_with_the_system_voice_on() {
     let opened = appeared.elapsed();
     kiosk.wait_log("audio output on", WAIT);
     kiosk.send("1");
-    kiosk.wait_screen(&[WHOSE_NUMBER_JA], &[], SCREEN_BOUND);
+    kiosk.wait_screen(&[HELPER_Q_JA], &[], SCREEN_BOUND);
     let (trace, step) = kiosk.wait_trace("the next step's audio_start", WAIT, |t| {
         let key = t_us(key_event(t, "1", 1)?);
         let step = speak_after(t, "step", key)?;
