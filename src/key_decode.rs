@@ -64,13 +64,9 @@ impl Decoder {
 
     /// Decodes bytes read at `now`.
     pub fn feed(&mut self, bytes: &[u8], now: Instant) -> Vec<Decoded> {
-        let mut out = Vec::new();
-        if let Some(since) = self.pending_since {
-            // The next read comes too late to finish the sequence.
-            if now.saturating_duration_since(since) >= ESCAPE_TIMEOUT {
-                self.give_up_pending(&mut out);
-            }
-        }
+        // Whatever was overdue ends first: the next read came too late to
+        // finish a sequence, or after the quiet that ends an unended paste.
+        let mut out = self.handle_timeout(now);
         let mut rest = bytes;
         while !rest.is_empty() {
             if self.paste.is_some() {
@@ -567,6 +563,15 @@ mod tests {
             out,
             [Decoded::Paste { bytes: 400_003 }, Decoded::Key("2".into())]
         );
+    }
+
+    #[test]
+    fn a_key_read_after_the_quiet_is_a_key_even_before_the_timer_ran() {
+        let mut d = Decoder::new();
+        let start = t0();
+        assert!(d.feed(b"\x1b[200~abc", start).is_empty());
+        let out = d.feed(b"1", start + PASTE_QUIET);
+        assert_eq!(out, [Decoded::Paste { bytes: 3 }, Decoded::Key("1".into())]);
     }
 
     #[test]
