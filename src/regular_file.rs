@@ -3,8 +3,9 @@
 //! (and so the first frame) for ever, a device would take writes without
 //! end. Such paths are refused with a plain error instead.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, FileType, OpenOptions};
 use std::io;
+use std::os::unix::fs::FileTypeExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -24,30 +25,31 @@ pub fn open_append(path: &Path, mode: u32) -> io::Result<File> {
 
 /// An error unless `file` is a regular file.
 pub fn ensure_regular(file: &File) -> io::Result<()> {
-    let kind = file.metadata()?.file_type();
-    if kind.is_file() {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "not a regular file (a {})",
-            describe(&kind)
-        )))
+    match special_kind(&file.metadata()?.file_type()) {
+        None => Ok(()),
+        Some(kind) => Err(io::Error::other(format!("not a regular file but {kind}"))),
     }
 }
 
-fn describe(kind: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if kind.is_fifo() {
-        "FIFO"
-    } else if kind.is_char_device() || kind.is_block_device() {
-        "device"
-    } else if kind.is_socket() {
-        "socket"
+/// What a file that is not a regular file is, in words ("a named pipe
+/// (FIFO)", "a character device", …), for the messages of every reader
+/// and writer that refuses one; `None` for a regular file.
+pub fn special_kind(kind: &FileType) -> Option<&'static str> {
+    Some(if kind.is_file() {
+        return None;
     } else if kind.is_dir() {
-        "directory"
+        "a directory"
+    } else if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
     } else {
-        "special file"
-    }
+        "not a plain file"
+    })
 }
 
 fn nonblocking_flag() -> i32 {
@@ -80,7 +82,7 @@ mod tests {
     #[test]
     fn a_device_is_refused() {
         let err = open_append(Path::new("/dev/null"), 0o640).unwrap_err();
-        assert!(err.to_string().contains("device"), "{err}");
+        assert!(err.to_string().contains("a character device"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use rustix::fs::OFlags;
@@ -153,26 +153,13 @@ fn read_at_most(file: File, limit: Limit, expected: u64) -> Result<Vec<u8>, Read
 }
 
 fn refuse_special(meta: &fs::Metadata, limit: Limit) -> Result<(), ReadProblem> {
-    let kind = meta.file_type();
-    let name = if kind.is_file() {
-        return Ok(());
-    } else if kind.is_dir() {
-        "a directory"
-    } else if kind.is_fifo() {
-        "a named pipe (FIFO)"
-    } else if kind.is_char_device() {
-        "a character device"
-    } else if kind.is_block_device() {
-        "a block device"
-    } else if kind.is_socket() {
-        "a socket"
-    } else {
-        "not a plain file"
-    };
-    Err(ReadProblem::NotRegular {
-        kind: name,
-        what: limit.what,
-    })
+    match crate::regular_file::special_kind(&meta.file_type()) {
+        None => Ok(()),
+        Some(kind) => Err(ReadProblem::NotRegular {
+            kind,
+            what: limit.what,
+        }),
+    }
 }
 
 /// Where the first invalid byte is: 1-based line, and column in characters

@@ -300,19 +300,7 @@ fn no_locks_here(e: &io::Error) -> bool {
 }
 
 fn kind_of(meta: &fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else {
-        "not a plain file"
-    }
+    crate::regular_file::special_kind(&meta.file_type()).unwrap_or("a regular file")
 }
 
 /// Opens `path` for appending, creating it (mode 0640) if missing; the flag

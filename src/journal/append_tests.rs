@@ -187,14 +187,17 @@ fn a_fifo_or_device_is_refused_without_blocking() {
     let appended = append_lines(&RealDisk, &fifo, &lines(0..1), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 0);
     let error = appended.error.unwrap().to_string();
-    assert!(error.contains("not a regular file but a FIFO"), "{error}");
+    assert!(
+        error.contains("not a regular file but a named pipe (FIFO)"),
+        "{error}"
+    );
 
     let device = tmp.path().join("journal-2026-12.jsonl");
     std::os::unix::fs::symlink("/dev/null", &device).unwrap();
     let appended = append_lines(&RealDisk, &device, &lines(0..1), PATIENCE, |_| {});
     assert_eq!(appended.in_file, 0);
     let error = appended.error.unwrap().to_string();
-    assert!(error.contains("a device"), "{error}");
+    assert!(error.contains("a character device"), "{error}");
 }
 
 /// Rotates the journal (renames it away) the first time the lock is tried,

@@ -469,7 +469,7 @@ fn a_fifo_journal_file_keeps_the_record_pending() {
         unreachable!()
     };
     assert_eq!(*pending, 1, "{error}");
-    assert!(error.contains("a FIFO"), "{error}");
+    assert!(error.contains("a named pipe (FIFO)"), "{error}");
 
     fs::remove_file(&path).unwrap();
     wait_status(&rx, |s| s == &JournalStatus::Ok);
