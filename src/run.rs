@@ -41,8 +41,6 @@ pub enum Exit {
 /// Everything that reaches the UI thread, from any thread.
 enum Event {
     Key(String),
-    /// A bracketed paste: it does nothing (a paste is not key presses).
-    Paste,
     Resize,
     Terminate,
     Journal(JournalStatus),
@@ -159,7 +157,9 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     log(&format!("kiosk stopping: {exit:?}"));
     kiosk.speech.shutdown();
     if let Err(lost) = kiosk.writer.shutdown(Duration::from_secs(3)) {
-        log(&format!("{lost} journal record(s) could not be written"));
+        log(&format!(
+            "{lost} journal record(s) lost: neither written nor kept in a spool"
+        ));
     }
     trace.close();
     drop(guard);
@@ -205,7 +205,6 @@ impl Kiosk {
             };
             let exit = match event {
                 Ok(Event::Key(name)) => self.on_key(&name),
-                Ok(Event::Paste) => None,
                 Ok(Event::Resize) => {
                     self.dirty = true;
                     None
@@ -489,8 +488,9 @@ fn spawn_key_thread(tx: Sender<Event>, trace: Trace) {
                     Event::Key(name)
                 }
                 TermInput::Paste { bytes } => {
+                    // A paste is not key presses: traced, and nothing more.
                     trace.paste(bytes);
-                    Event::Paste
+                    return true;
                 }
                 TermInput::Closed => Event::InputClosed,
             };
