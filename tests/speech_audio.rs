@@ -286,7 +286,7 @@ fn a_wedged_system_voice_blocks_nothing() {
         let latency = frame - t_us(key);
         latencies.push(latency);
         assert!(
-            latency <= 50_000,
+            latency <= REACTION_BOUND_US,
             "key {key} took {:.1} ms to its frame",
             ms(latency)
         );
@@ -329,8 +329,10 @@ fn a_wedged_system_voice_blocks_nothing() {
 }
 
 /// (d) Through a real-time PulseAudio sink: repeat (`0`) and pause (`.`)
-/// stop the playing clip within one period: `audio_stop` within 20 ms of
-/// the key, and the sink goes silent right after (recorded with parec).
+/// stop the playing clip at once, not at its end: `audio_stop` and the
+/// sink's silence within `REACTION_BOUND_US` of the key (recorded with
+/// parec; on a quiet machine both come within one 5 ms period, see the
+/// printed figures and `scripts/bench speech`).
 #[test]
 fn repeat_and_pause_stop_the_clip_within_a_period() {
     require_tools(
@@ -420,15 +422,15 @@ fn repeat_and_pause_stop_the_clip_within_a_period() {
         assert!(t_us(start) < t_us(key_event), "{start} {key_event}");
         let latency = t_us(stop) - t_us(key_event);
         assert!(
-            (0..=20_000).contains(&latency),
+            (0..=REACTION_BOUND_US).contains(&latency),
             "audio_stop for {id} {:.2} ms after key {key}",
             ms(latency)
         );
         report.push(format!("key {key} → audio_stop {:.2} ms", ms(latency)));
     }
 
-    // The sink: sound just before the pause key, and the last sound at most
-    // ~30 ms after it (times err late: see Recording::zero_ns).
+    // The sink: sound just before the pause key, and the last sound soon
+    // after it (times err late: see Recording::zero_ns).
     let key_frame = recording.frame_at(pause_ns);
     let before = recording.peak(key_frame - REC_RATE * 30 / 1000, key_frame);
     let window_end = key_frame + REC_RATE * 400 / 1000;
@@ -459,7 +461,10 @@ fn repeat_and_pause_stop_the_clip_within_a_period() {
         "the clip was not sounding when pause was pressed (peak {before})"
     );
     let gap = gap_ms.expect("sound around the pause key");
-    assert!(gap <= 30.0, "sound went on {gap:.1} ms after the pause key");
+    assert!(
+        gap <= REACTION_BOUND_US as f64 / 1000.0,
+        "sound went on {gap:.1} ms after the pause key"
+    );
 }
 
 /// (e) On this machine as it is (no sound card, no audio world), ALSA's

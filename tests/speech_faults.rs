@@ -31,9 +31,9 @@ const RETRY: Duration = Duration::from_secs(10);
 /// (~2 s here), on two loaded CPUs.
 const RECONNECT: Duration = Duration::from_secs(8);
 /// What the normal key bound is: the screen seen changed within 1 s
-/// (capture-pane polling), the frame traced within 50 ms of the key.
+/// (capture-pane polling), the frame traced within `REACTION_BOUND_US` of the key.
 const SCREEN_BOUND: Duration = Duration::from_millis(1000);
-const FRAME_BOUND_US: i128 = 50_000;
+const FRAME_BOUND_US: i128 = REACTION_BOUND_US;
 
 /// The bundled flow's third step (after welcome → not_alone).
 const HELPER_Q_JA: &str = "ご家族や知り合いの方が、一緒に来ていますか";
