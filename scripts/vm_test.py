@@ -259,7 +259,8 @@ def blank(ppm):
     """A screenshot of one colour (nothing drawn yet)."""
     with open(ppm, "rb") as f:
         data = f.read()
-    return len(set(data[len(data) // 8 :: 4099])) < 3
+    pixels = data[data.index(b"255\n") + 4 :]
+    return pixels.count(pixels[0]) == len(pixels)
 
 
 def valid_lines(text):
@@ -297,10 +298,15 @@ def main():
 def scenario(vm):
     # 1. Power-on to the welcome step on the DRM screen.
     t0 = vm.power_on()
-    vm.wait_shell()
-    figure(f"power-on to the serial console's shell: {time.monotonic() - t0:.1f} s")
-    first = vm.wait_screen(WELCOME, t0, BOOT_PATIENCE, probe=True)
+    try:
+        first = vm.wait_screen(WELCOME, t0, BOOT_PATIENCE)
+    except Failed:
+        vm.wait_shell()
+        vm.wait_screen(WELCOME, t0, BOOT_PATIENCE + 60, probe=True)
+        raise
     figure(f"power-on to the kiosk's first frame (welcome OCR): {first:.1f} s")
+    vm.wait_shell()
+    figure(f"power-on to the serial console's shell: {time.monotonic() - t0:.1f} s (after the frame)")
     check(vm.out("systemctl is-active kiosk").strip() == "active", "kiosk.service active")
     sess = vm.out("loginctl --no-legend list-sessions")
     check(re.search(r"kiosk\s+seat0\s+tty1", sess) is not None,
@@ -326,14 +332,29 @@ def scenario(vm):
           f"{[s['id'] for s in rec['steps']]}")
 
     # 3. SIGSEGV over the serial console: back on screen by itself.
+    # Rust's runtime catches SIGSEGV (to report stack overflows) and, for
+    # a fault it did not cause, restores the default and returns: a SIGSEGV
+    # sent by kill is survived once, the second one kills (measured here).
     restarts = int(vm.out("systemctl show -P NRestarts kiosk"))
-    vm.out("pkill -SEGV -x kiosk")
-    t_kill = time.monotonic()
-    until = t_kill + 60
-    while int(vm.out("systemctl show -P NRestarts kiosk")) == restarts:
-        if time.monotonic() > until:
-            raise Failed("systemd did not restart the kiosk after SIGSEGV")
-        time.sleep(0.5)
+    for attempt in (1, 2):
+        pid = vm.out("pgrep -x kiosk").strip()
+        vm.out("pkill -SEGV -x kiosk")
+        t_kill = time.monotonic()
+        until = t_kill + (8 if attempt == 1 else 60)
+        while int(vm.out("systemctl show -P NRestarts kiosk")) == restarts:
+            if time.monotonic() > until:
+                break
+            time.sleep(0.5)
+        else:
+            break
+        alive = vm.sh(f"kill -0 {pid}", ok=False)[0] == 0
+        log(f"SIGSEGV {attempt}: no restart within {time.monotonic() - t_kill:.0f} s; "
+            f"kiosk {pid} {'still running' if alive else 'gone'}")
+    else:
+        raise Failed("systemd did not restart the kiosk after SIGSEGV")
+    figure(f"SIGSEGV needed to end the kiosk: {attempt}")
+    died = vm.out("journalctl -b -u kiosk --no-pager | grep -E 'Main process exited' | tail -n 1")
+    log(f"the unit saw: {died.strip()}")
     back = vm.wait_screen(WELCOME, t_kill, 120, what="after-crash")
     figure(f"SIGSEGV to the kiosk's first frame again: {back:.1f} s")
     check(True, "the kiosk came back on screen after SIGSEGV")
@@ -385,8 +406,13 @@ def scenario(vm):
     time.sleep(5)
     check(vm.out("systemctl show -P ActiveState kiosk").strip() in ("inactive", "failed"),
           "and stays stopped (no restart)")
+    check(vm.out("systemctl is-active getty@tty1 || true").strip() == "active",
+          "getty@tty1 started (the unit's OnFailure=)")
     t_stop = time.monotonic()
-    prompt = vm.wait_screen(["login:"], t_stop, 60, lang="eng", what="login-prompt")
+    # The text console's "Debian GNU/Linux 12 counter-pc tty1 / counter-pc
+    # login:" (OCR reads "login" as "logit" at times: one slip allowed).
+    prompt = vm.wait_screen(["GNU/Linux", "login"], t_stop, 60, lang="eng",
+                            what="login-prompt")
     check(True, f"a login prompt on the kiosk's screen ({prompt:.1f} s after)")
 
 
