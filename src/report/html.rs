@@ -136,14 +136,7 @@ pub fn render<W: Write>(s: &Summary, flow: Option<&Flow>, mut out: W) -> io::Res
     }
 
     // Sticking points: chart of scores, then the table.
-    let mut ranked: Vec<_> = s
-        .steps
-        .iter()
-        .zip(&m.steps)
-        .filter(|(r, _)| r.rank.is_some())
-        .collect();
-    ranked.sort_by_key(|(r, _)| r.rank);
-    ranked.truncate(10);
+    let ranked = m.ranked(s, 10);
     let bars: Vec<Bar> = ranked
         .iter()
         .map(|(r, _)| {

@@ -19,7 +19,7 @@
 //! k) is not broken down, and a report of fewer than k sessions shows only
 //! that: no period, kiosk, flow or breakdown at all.
 
-use super::summary::Summary;
+use super::summary::{StepRow, Summary};
 
 /// How one count appears in the human formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +270,22 @@ fn solve(t: &mut Table, k: u64) {
         }
     }
     t.sums = sums;
+}
+
+impl Mask {
+    /// The ranked sticking steps with their cells, worst first, at most
+    /// `top` of them: what the text and HTML reports both list.
+    pub fn ranked<'a>(&'a self, s: &'a Summary, top: usize) -> Vec<(&'a StepRow, &'a StepCells)> {
+        let mut ranked: Vec<_> = s
+            .steps
+            .iter()
+            .zip(&self.steps)
+            .filter(|(r, _)| r.rank.is_some())
+            .collect();
+        ranked.sort_by_key(|(r, _)| r.rank);
+        ranked.truncate(top);
+        ranked
+    }
 }
 
 /// How every count of `s` appears in the human formats (see the module

@@ -90,13 +90,7 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
 
     writeln!(out)?;
     writeln!(out, "{}", w.sticking)?;
-    let mut ranked: Vec<_> = s
-        .steps
-        .iter()
-        .zip(&m.steps)
-        .filter(|(r, _)| r.rank.is_some())
-        .collect();
-    ranked.sort_by_key(|(r, _)| r.rank);
+    let ranked = m.ranked(s, TOP);
     if ranked.is_empty() {
         writeln!(out, "  {}", w.none_ranked)?;
     } else {
@@ -112,7 +106,7 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             right(w.help, 7),
             right(w.median, 9),
         )?;
-        for (r, c) in ranked.into_iter().take(TOP) {
+        for (r, c) in ranked {
             writeln!(
                 out,
                 " {:>2}  {}{}{}{}{}{}{}",
