@@ -293,16 +293,21 @@ impl Kiosk {
 
     fn apply(&mut self, effects: Vec<Effect>) {
         for effect in effects {
-            self.speech.apply(&effect);
             match effect {
                 Effect::Show(_) => self.dirty = true,
+                Effect::Speak(utterance) => self.speech.speak(&utterance),
+                Effect::StopSpeech => self.speech.stop(),
+                Effect::PauseSpeech => self.speech.pause(),
+                Effect::ResumeSpeech => self.speech.resume(),
+                Effect::SpeechSettings(settings) => self.speech.set_settings(settings),
+                Effect::Tone { tone, volume } => self.speech.tone(tone, volume),
+                Effect::CallStaff => self.call_staff(),
                 Effect::Reset => {
+                    self.speech.stop();
                     self.clear = true;
                     self.dirty = true;
                 }
                 Effect::Journal(record) => self.writer.append(record),
-                Effect::CallStaff => self.call_staff(),
-                _ => {}
             }
         }
     }

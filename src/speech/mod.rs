@@ -15,7 +15,7 @@ pub mod tts;
 
 use std::sync::mpsc::Sender;
 
-use crate::engine::{Effect, SpeechKind};
+use crate::engine::{Level, SpeechKind, SpeechSettings, Tone, Utterance};
 use crate::trace::Trace;
 use clips::ClipSearch;
 use controller::Command;
@@ -78,38 +78,56 @@ impl Speech {
         }))
     }
 
-    /// Carries out the speech part of an engine effect; others are ignored.
-    pub fn apply(&mut self, effect: &Effect) {
+    /// Queues this utterance after anything already queued.
+    pub fn speak(&mut self, utterance: &Utterance) {
         match self {
-            Speech::Silent { trace, next_id } => match effect {
-                Effect::Speak(u) => {
-                    *next_id += 1;
-                    trace.speak(
-                        *next_id,
-                        kind_name(u.kind),
-                        "none",
-                        &u.lang,
-                        u.text.chars().count(),
-                    );
-                }
-                Effect::Tone { .. } => {
-                    *next_id += 1;
-                    trace.speak(*next_id, "earcon", "none", "", 0);
-                }
-                _ => {}
-            },
-            Speech::Live(tx) => {
-                let command = match effect {
-                    Effect::Speak(u) => Command::Speak(u.clone()),
-                    Effect::Tone { tone, volume } => Command::Tone(*tone, *volume),
-                    Effect::StopSpeech | Effect::Reset => Command::Stop,
-                    Effect::PauseSpeech => Command::Pause,
-                    Effect::ResumeSpeech => Command::Resume,
-                    Effect::SpeechSettings(s) => Command::Settings(*s),
-                    _ => return,
-                };
-                let _ = tx.send(Msg::Command(command));
+            Speech::Silent { trace, next_id } => {
+                *next_id += 1;
+                trace.speak(
+                    *next_id,
+                    kind_name(utterance.kind),
+                    "none",
+                    &utterance.lang,
+                    utterance.text.chars().count(),
+                );
             }
+            Speech::Live(_) => self.send(Command::Speak(utterance.clone())),
+        }
+    }
+
+    /// Plays one earcon after anything already queued.
+    pub fn tone(&mut self, tone: Tone, volume: Level) {
+        match self {
+            Speech::Silent { trace, next_id } => {
+                *next_id += 1;
+                trace.speak(*next_id, "earcon", "none", "", 0);
+            }
+            Speech::Live(_) => self.send(Command::Tone(tone, volume)),
+        }
+    }
+
+    /// Stops speaking now and drops the queue (barge-in, a new customer).
+    pub fn stop(&mut self) {
+        self.send(Command::Stop);
+    }
+
+    pub fn pause(&mut self) {
+        self.send(Command::Pause);
+    }
+
+    /// The interrupted utterance starts again from its beginning.
+    pub fn resume(&mut self) {
+        self.send(Command::Resume);
+    }
+
+    /// The playing utterance follows the customer's new rate or volume.
+    pub fn set_settings(&mut self, settings: SpeechSettings) {
+        self.send(Command::Settings(settings));
+    }
+
+    fn send(&self, command: Command) {
+        if let Speech::Live(tx) = self {
+            let _ = tx.send(Msg::Command(command));
         }
     }
 
