@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""The counter PC from power-on (issue 13), run by `scripts/vm test DIR`.
+"""The counter PC from power-on (issues 13, 14), run by `scripts/vm test DIR`.
 
 DIR holds image.raw, vmlinuz and initrd.img (scripts/vm build). The image
 is never changed: QEMU's snapshot=on keeps the guest's writes in a
 throwaway file for as long as QEMU runs, so they outlive a system_reset
 (the power cut) as a real disk's would. QEMU
 (TCG: KVM guests hang on these machines) gets a 1920x1080 virtio-vga DRM
-screen, a USB keyboard, QMP on a unix socket (keys, screenshots, power)
-and the serial console on another, where the image logs root in (a shell
-for the test only; the counter's own screen is tty1, the kiosk's).
+screen, a USB keyboard, an Intel HDA sound card whose output QEMU writes to
+a WAV file here (read as it grows: QEMU's WAV has no timestamps, so a
+sound's time is when its bytes appear), QMP on a unix socket (keys,
+screenshots, power) and the serial console on another, where the image
+logs root in (a shell for the test only; the counter's own screen is
+tty1, the kiosk's).
 
 Every check is asserted; figures are printed as "figure: ..." lines.
 Python 3.11 standard library only.
@@ -68,6 +71,7 @@ class VM:
         self.image = os.path.join(image_dir, "image.raw")
         self.qmp_path = os.path.join(run, "qmp.sock")
         self.serial_path = os.path.join(run, "serial.sock")
+        self.wav_path = os.path.join(run, "sound.wav")
         self.serial_log = open(os.path.join(run, "serial.log"), "ab")
         self.buf = b""
         self.lock = threading.Lock()
@@ -85,6 +89,8 @@ class VM:
             "-drive", f"file={self.image},if=virtio,format=raw,snapshot=on",
             "-device", "virtio-vga,xres=1920,yres=1080",
             "-usb", "-device", "usb-kbd",
+            "-audiodev", f"wav,id=snd0,path={self.wav_path}",
+            "-device", "intel-hda", "-device", "hda-output,audiodev=snd0",
             "-nic", "none", "-display", "none", "-vga", "none",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
             "-chardev", f"socket,id=ser0,path={self.serial_path},server=on,wait=off",
@@ -197,6 +203,46 @@ class VM:
             self.command("send-key", keys=keys)
             time.sleep(0.7)
 
+    def press(self, name):
+        """Sends one chord at once; returns the host time just before."""
+        keys = [{"type": "qcode", "data": k} for k in name.split("-")]
+        t = time.monotonic()
+        self.command("send-key", keys=keys)
+        return t
+
+    def screen(self):
+        """The screen's pixels now."""
+        path = self.screenshot()
+        data = pixels(path)
+        os.replace(path, os.path.join(self.run, "latest.ppm"))
+        return data
+
+    def wait_pixels(self, want, equal, patience, what):
+        """Waits until the screen equals (or differs from) WANT."""
+        until = time.monotonic() + patience
+        while True:
+            if (self.screen() == want) == equal:
+                return
+            if time.monotonic() > until:
+                shutil.copy(os.path.join(self.run, "latest.ppm"),
+                            os.path.join(self.run, f"{what}.ppm"))
+                raise Failed(f"{what}: the screen {'never came back' if equal else 'did not change'}"
+                             f" within {patience} s (last: {what}.ppm)")
+            time.sleep(0.3)
+
+    def settled_screen(self, patience=60):
+        """The screen once two screenshots 2 s apart are the same."""
+        until = time.monotonic() + patience
+        last = self.screen()
+        while True:
+            time.sleep(2)
+            now = self.screen()
+            if now == last:
+                return now
+            if time.monotonic() > until:
+                raise Failed(f"the screen did not settle within {patience} s")
+            last = now
+
     # --- serial console --------------------------------------------------
     def _read_serial(self):
         while True:
@@ -263,6 +309,92 @@ def blank(ppm):
     return pixels.count(pixels[0]) == len(pixels)
 
 
+def pixels(ppm):
+    """A screenshot's pixels (the PPM without its header)."""
+    with open(ppm, "rb") as f:
+        data = f.read()
+    return data[data.index(b"255\n") + 4 :]
+
+
+class Sound:
+    """The guest's sound card as QEMU writes it: a WAV file that grows as
+    the guest plays. Nothing in it says when: a sample's time is when the
+    host first reads it (QEMU writes through a stdio buffer of a few KB,
+    about 25 ms of audio, so times are late by up to that)."""
+
+    WINDOW_S = 0.010
+    # RMS of a 10 ms window, of 32768: -50 dBFS. The card plays digital
+    # zeros between utterances; the quietest clip speech is above -40 dBFS.
+    THRESHOLD = 100
+
+    def __init__(self, path):
+        self.path = path
+        self.rate = self.channels = self.width = None
+
+    def header(self, patience=30):
+        until = time.monotonic() + patience
+        while True:
+            try:
+                with open(self.path, "rb") as f:
+                    head = f.read(44)
+            except FileNotFoundError:
+                head = b""
+            if len(head) == 44 and head[:4] == b"RIFF" and head[12:16] == b"fmt ":
+                break
+            if time.monotonic() > until:
+                raise Failed(f"no WAV header in {self.path}")
+            time.sleep(0.1)
+        self.channels = int.from_bytes(head[22:24], "little")
+        self.rate = int.from_bytes(head[24:28], "little")
+        self.width = int.from_bytes(head[34:36], "little") // 8
+        check(self.width == 2, f"sound card recorded as {self.rate} Hz, "
+              f"{self.channels} channels, 16 bit")
+
+    def end(self):
+        """The end of what has been written, on a whole frame."""
+        frame = self.channels * self.width
+        size = os.stat(self.path).st_size
+        return 44 + (size - 44) // frame * frame
+
+    def listen(self, since, t_key, need_s, patience):
+        """Reads what the card plays from byte offset SINCE until NEED_S
+        seconds of it are above the threshold. Returns (seconds from T_KEY
+        to the read that held the first loud window, loud seconds)."""
+        frame = self.channels * self.width
+        window = max(1, int(self.rate * self.WINDOW_S)) * frame
+        first = None
+        loud = 0
+        pos = since
+        pending = b""
+        until = time.monotonic() + patience
+        with open(self.path, "rb") as f:
+            while loud * self.WINDOW_S < need_s:
+                f.seek(pos)
+                data = f.read()
+                now = time.monotonic()
+                if data:
+                    pos += len(data)
+                    pending += data
+                    while len(pending) >= window:
+                        chunk, pending = pending[:window], pending[window:]
+                        if rms(chunk) > self.THRESHOLD:
+                            loud += 1
+                            if first is None:
+                                first = now - t_key
+                if now > until:
+                    break
+                time.sleep(0.005)
+        return first, loud * self.WINDOW_S
+
+
+def rms(chunk):
+    import array
+    samples = array.array("h", chunk[: len(chunk) // 2 * 2])
+    if not samples:
+        return 0
+    return (sum(x * x for x in samples) / len(samples)) ** 0.5
+
+
 def valid_lines(text):
     lines = [l for l in text.split("\n") if l.strip()]
     for l in lines:
@@ -319,6 +451,11 @@ def scenario(vm):
     figure(f"guest: {started.strip()}")
     errors = vm.out("journalctl -b -u kiosk -p warning --no-pager | tail -n 20")
     log(f"warnings of the kiosk's unit this boot:\n{errors}")
+
+    lockdown_installed(vm)
+    baseline = traced_kiosk(vm)
+    voice_on_the_card(vm, baseline)
+    lockdown_holds(vm, baseline)
 
     # 2. Keys to an ending: welcome "no" (2) -> other_trouble (staff).
     before = valid_lines(vm.journal())
@@ -414,6 +551,233 @@ def scenario(vm):
     prompt = vm.wait_screen(["GNU/Linux", "login"], t_stop, 60, lang="eng",
                             what="login-prompt")
     check(True, f"a login prompt on the kiosk's screen ({prompt:.1f} s after)")
+    # The staff's way in: root (no password in this test image) logs in.
+    for k in ("r", "o", "o", "t", "ret"):
+        vm.keys(k)
+    vm.wait_screen(["root@counter-pc"], time.monotonic(), 60, lang="eng", what="staff-login")
+    check(True, "the staff log in at that prompt: a root shell on the counter's screen")
+
+    uninstall_undoes_the_lockdown(vm)
+
+
+# --- the lockdown (issue 14) ----------------------------------------------
+LOCKDOWN_FILES = [
+    "/etc/counter-kiosk/foot/foot.ini",
+    "/etc/systemd/logind.conf.d/counter-kiosk.conf",
+    "/etc/systemd/system.conf.d/counter-kiosk.conf",
+    "/etc/sysctl.d/90-counter-kiosk.conf",
+]
+TRACE = "/run/counter-kiosk/trace.jsonl"
+# The unit's command with a trace, as a runtime drop-in: gone at the next
+# boot, so the power cuts below boot the unit as installed.
+TRACE_DROPIN = (
+    "mkdir -p /run/systemd/system/kiosk.service.d && printf '%s\\n' '[Service]' 'ExecStart='"
+    " 'ExecStart=/usr/local/libexec/counter-kiosk/kiosk-display /usr/local/bin/kiosk run"
+    f" --trace {TRACE}' >/run/systemd/system/kiosk.service.d/trace.conf"
+    " && systemctl daemon-reload && systemctl restart kiosk")
+
+
+def lockdown_installed(vm):
+    for path in LOCKDOWN_FILES:
+        check(vm.sh(f"test -s {path}", ok=False)[0] == 0, f"lockdown: {path} installed")
+    check(vm.out("systemctl is-enabled ctrl-alt-del.target || true").strip() == "masked",
+          "lockdown: ctrl-alt-del.target masked")
+    check(vm.out("cat /proc/sys/kernel/sysrq").strip() == "0", "lockdown: kernel.sysrq = 0")
+    burst = vm.out("systemctl show -P CtrlAltDelBurstAction").strip()
+    check(burst == "none", f"lockdown: systemd's CtrlAltDelBurstAction={burst}")
+    power = vm.out("busctl get-property org.freedesktop.login1 /org/freedesktop/login1 "
+                   "org.freedesktop.login1.Manager HandlePowerKey").strip()
+    check(power == 's "ignore"', f"lockdown: logind HandlePowerKey {power}")
+
+
+def traced_kiosk(vm):
+    """Restarts the kiosk with --trace; returns the settled welcome screen."""
+    vm.out(TRACE_DROPIN)
+    t = time.monotonic()
+    vm.wait_screen(WELCOME, t, 180, what="traced")
+    return vm.settled_screen()
+
+
+def trace_lines(vm):
+    return int(vm.out(f"wc -l <{TRACE}").strip() or 0)
+
+
+def trace_since(vm, n):
+    text = vm.out(f"tail -n +{n + 1} {TRACE}")
+    events = []
+    for line in text.split("\n"):
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            pass  # the last line may be still being written
+    return events
+
+
+def spoken_after_key(vm, n, key, backend, patience=30):
+    """The first step utterance after the trace's KEY event (from line N)
+    handed to BACKEND, once it has begun sounding."""
+    until = time.monotonic() + patience
+    while True:
+        events = trace_since(vm, n)
+        keys = [i for i, e in enumerate(events) if e.get("ev") == "key" and e.get("key") == key]
+        if keys:
+            after = events[keys[0]:]
+            speak = [e for e in after if e.get("ev") == "speak" and e.get("kind") == "step"]
+            if speak:
+                started = [e for e in after if e.get("ev") == "audio_start"
+                           and e.get("id") == speak[0]["id"]]
+                if started:
+                    return speak[0], (started[0]["t_us"] - events[keys[0]]["t_us"]) / 1e3
+        if time.monotonic() > until:
+            raise Failed(f"no step utterance begun after key {key} in the trace: {events[-12:]}")
+        time.sleep(1)
+
+
+def voice_on_the_card(vm, baseline):
+    sound = Sound(vm.wav_path)
+    sound.header()
+    doc = vm.sh("runuser -u kiosk -- env HOME=/var/lib/counter-kiosk "
+                "XDG_CONFIG_HOME=/etc/counter-kiosk STATE_DIRECTORY=/var/lib/counter-kiosk "
+                "XDG_RUNTIME_DIR=/run/counter-kiosk kiosk doctor --json", ok=False, timeout=120)[1]
+    checks = json.loads(doc[doc.index("{"): doc.rindex("}") + 1])["checks"]
+    snd = [c for c in checks if c["check"] == "sound"]
+    check(snd and snd[0]["ok"], f"kiosk doctor in the guest: {snd[0]['message'] if snd else checks}")
+
+    # A clip: welcome "yes" (1) speaks not_alone from its clip.
+    n = trace_lines(vm)
+    since = sound.end()
+    t_key = vm.press("1")
+    first, loud = sound.listen(since, t_key, 1.0, 30)
+    check(first is not None and loud >= 1.0,
+          f"key 1: {loud:.2f} s of sound on the card after the key (>= 1.0 s: more than "
+          "its click and spoken echo)")
+    speak, begun = spoken_after_key(vm, n, "1", "clip")
+    check(speak["backend"] == "clip", f"key 1: the step's speech came from a clip ({speak})")
+    figure(f"key 1 to first sound on the card (a clip): {first * 1e3:.0f} ms "
+           f"(the kiosk's trace: key to audio_start {begun:.0f} ms)")
+
+    # The system voice: a faster rate (8) has no clip, so the next step
+    # (1: not_alone -> the next note) is spoken by speech-dispatcher.
+    vm.keys("8")
+    n = trace_lines(vm)
+    since = sound.end()
+    t_key = vm.press("1")
+    first, loud = sound.listen(since, t_key, 1.0, 60)
+    check(first is not None and loud >= 1.0,
+          f"key 1 at rate 4: {loud:.2f} s of sound on the card after the key")
+    speak, begun = spoken_after_key(vm, n, "1", "tts", patience=60)
+    check(speak["backend"] == "tts", f"key 1 at rate 4: the step's speech came from the "
+          f"system voice ({speak})")
+    figure(f"key 1 to first sound on the card (the system voice, rate 4): {first * 1e3:.0f} ms "
+           f"(the kiosk's trace: key to audio_start {begun:.0f} ms)")
+    back_to_welcome(vm, baseline)
+
+
+def back_to_welcome(vm, baseline):
+    """Start over (Esc, then yes): the next customer's welcome screen."""
+    vm.keys("esc")
+    vm.keys("1")
+    vm.wait_pixels(baseline, True, 60, "start-over")
+
+
+# Each: (name, [chords]) or (name, "powerdown"); chords in QEMU's qcodes.
+DOORS = [(f"Ctrl+Alt+F{i}", [f"ctrl-alt-f{i}"]) for i in range(2, 7)] + [
+    ("Ctrl+Alt+Del", ["ctrl-alt-delete"]),
+    ("Ctrl+Alt+Del x7 in 2 s", ["ctrl-alt-delete"] * 7),
+    ("Alt+SysRq+B", ["alt-sysrq-b"]),
+    ("Alt+F4", ["alt-f4"]),
+    ("Ctrl+Shift+N", ["ctrl-shift-n"]),
+    ("Ctrl+plus", ["ctrl-shift-equal", "ctrl-equal", "ctrl-kp_add"]),
+    ("Ctrl+minus", ["ctrl-minus", "ctrl-kp_subtract"]),
+    ("Ctrl+Shift+V", ["ctrl-shift-v"]),
+    ("Ctrl-C", ["ctrl-c"]),
+    ("Ctrl-Z", ["ctrl-z"]),
+    ("Ctrl-\\", ["ctrl-backslash"]),
+    ("power key", "powerdown"),
+]
+# How long a door has to show itself on screen: foot opening a second
+# window, or redrawing at another font size, under TCG (the slowest seen
+# here was a new foot window, measured when the door was open).
+DOOR_WATCH_S = 6
+
+
+def evidence(vm):
+    """Counters that show a key reached what it was meant for."""
+    out = vm.out("echo $(cat /proc/sys/kernel/random/boot_id) "
+                 "$(dmesg | grep -c 'sysrq' ) "
+                 "$(journalctl -b -u systemd-logind --no-pager | grep -c 'Power key') "
+                 "$(journalctl -b _PID=1 --no-pager | grep -ci 'ctrl-alt-del') "
+                 "$(pgrep -c -x foot) $(fgconsole 2>/dev/null || echo -)").split()
+    return {"boot": out[0], "sysrq": int(out[1]), "power": int(out[2]), "cad": int(out[3]),
+            "foot": int(out[4]), "vt": out[5]}
+
+
+def lockdown_holds(vm, baseline):
+    results = []
+    for name, chords in DOORS:
+        before = evidence(vm)
+        n = trace_lines(vm)
+        t0 = time.monotonic()
+        if chords == "powerdown":
+            vm.command("system_powerdown")
+        else:
+            for chord in chords:
+                vm.press(chord)
+                # QEMU holds each chord 100 ms: the next one after it is up.
+                time.sleep(0.2)
+        sent = time.monotonic() - t0
+        if name.endswith("in 2 s"):
+            check(sent < 2.0, f"{name}: sent in {sent:.2f} s")
+        until = time.monotonic() + DOOR_WATCH_S
+        while time.monotonic() < until:
+            if vm.screen() != baseline:
+                shutil.copy(os.path.join(vm.run, "latest.ppm"),
+                            os.path.join(vm.run, f"door-{len(results)}.ppm"))
+                raise Failed(f"{name}: the screen changed (door-{len(results)}.ppm)")
+        if vm.proc.poll() is not None:
+            raise Failed(f"{name}: QEMU ended (the PC powered off)")
+        after = evidence(vm)
+        check(after["boot"] == before["boot"], f"{name}: the PC did not reboot")
+        check(after["foot"] == 1, f"{name}: one terminal ({after['foot']} foot)")
+        check(after["vt"] in ("1", "-"), f"{name}: still on VT {after['vt']}")
+        check(vm.out("systemctl is-active kiosk").strip() == "active", f"{name}: kiosk active")
+        read = [e["key"] for e in trace_since(vm, n) if e.get("ev") == "key"]
+        seen = []
+        if after["sysrq"] > before["sysrq"]:
+            seen.append("the kernel refused SysRq: "
+                        + vm.out("dmesg | grep sysrq | tail -n 1").strip())
+        if after["power"] > before["power"]:
+            seen.append("logind: " + vm.out("journalctl -b -u systemd-logind --no-pager -o cat"
+                                            " | grep 'Power key' | tail -n 1").strip())
+        if after["cad"] > before["cad"]:
+            seen.append("systemd: " + vm.out("journalctl -b _PID=1 --no-pager -o cat"
+                                             " | grep -i 'ctrl-alt-del' | tail -n 1").strip())
+        if read:
+            seen.append(f"the kiosk read {read} (no meaning: a low tone)")
+        if not seen:
+            seen.append("nothing in the guest saw it")
+        # A frozen VM cannot pass: a 1 still changes the screen.
+        vm.keys("1")
+        vm.wait_pixels(baseline, False, 60, f"door-{len(results)}-then-1")
+        back_to_welcome(vm, baseline)
+        results.append((name, "; ".join(seen)))
+        check(True, f"{name}: screen unchanged, no reboot, then 1 changed the screen")
+    check(any("logind" in seen for name, seen in results if name == "power key"),
+          "the power key reached logind (and was ignored)")
+    for name, seen in results:
+        figure(f"lockdown {name}: held ({seen})")
+
+
+def uninstall_undoes_the_lockdown(vm):
+    vm.out("/root/counter-kiosk/scripts/uninstall", timeout=180)
+    for path in LOCKDOWN_FILES:
+        check(vm.sh(f"test -e {path}", ok=False)[0] != 0, f"uninstall: {path} gone")
+    masked = vm.out("systemctl is-enabled ctrl-alt-del.target || true").strip()
+    check(masked != "masked", f"uninstall: ctrl-alt-del.target {masked}")
+    sysrq = vm.out("cat /proc/sys/kernel/sysrq").strip()
+    check(sysrq != "0", f"uninstall: kernel.sysrq = {sysrq} (the kernel's default)")
+    check(vm.sh("test -e /etc/systemd/system/kiosk.service", ok=False)[0] != 0,
+          "uninstall: kiosk.service gone")
 
 
 def wait_lines(vm, n, patience=60):

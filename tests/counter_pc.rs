@@ -152,6 +152,10 @@ fn install_into_a_throwaway_root_is_idempotent_and_uninstall_keeps_only_the_jour
         "etc/systemd/system/kiosk.service",
         "etc/systemd/system/multi-user.target.wants/kiosk.service",
         "var/lib/counter-kiosk",
+        "etc/counter-kiosk/foot/foot.ini",
+        "etc/systemd/logind.conf.d/counter-kiosk.conf",
+        "etc/systemd/system.conf.d/counter-kiosk.conf",
+        "etc/sysctl.d/90-counter-kiosk.conf",
     ] {
         // symlink_metadata: the enable link names /etc/…, outside the root.
         assert!(
@@ -159,6 +163,12 @@ fn install_into_a_throwaway_root_is_idempotent_and_uninstall_keeps_only_the_jour
             "{path} not installed"
         );
     }
+    let mask = fs::read_link(target.join("etc/systemd/system/ctrl-alt-del.target"));
+    assert_eq!(
+        mask.ok().as_deref(),
+        Some(Path::new("/dev/null")),
+        "ctrl-alt-del.target not masked"
+    );
     let example = fs::read(root().join("kiosk.example.toml")).unwrap();
     assert_eq!(
         fs::read(target.join("etc/counter-kiosk/kiosk.toml")).unwrap(),
@@ -217,6 +227,46 @@ fn install_into_a_throwaway_root_is_idempotent_and_uninstall_keeps_only_the_jour
         .collect();
     assert!(ours.is_empty(), "left after uninstall: {ours:?}");
 
+    assert!(
+        fs::symlink_metadata(target.join("etc/systemd/system/ctrl-alt-del.target")).is_err(),
+        "ctrl-alt-del.target still masked after uninstall"
+    );
+
     uninstall(&["--root", target_s, "--purge"]);
     assert!(!target.join("var/lib/counter-kiosk").exists());
+}
+
+/// The actions foot 1.13 documents in its example config (every action it
+/// has) under SECTION: the names of its `# action=…` lines.
+fn foot_actions(example: &str, section: &str) -> Vec<String> {
+    let header = format!("[{section}]");
+    example
+        .lines()
+        .skip_while(|l| l.trim() != header)
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.strip_prefix("# ")?.split_once('=').map(|(k, _)| k.to_string()))
+        .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        .collect()
+}
+
+#[test]
+fn the_kiosks_foot_config_is_valid_and_unbinds_every_action() {
+    let out = run("foot", &["--check-config", "-c", "lockdown/foot.ini"]);
+    assert!(out.status.success(), "foot --check-config:\n{}", text(&out));
+    let ours = fs::read_to_string(root().join("lockdown/foot.ini")).unwrap();
+    let example = fs::read_to_string("/etc/xdg/foot/foot.ini")
+        .expect("/etc/xdg/foot/foot.ini (Debian's foot package, scripts/setup installs it)");
+    // Kept: noop does nothing; the override modifier only chooses which
+    // modifier passes the mouse to foot, whose selections are unbound.
+    let needed = ["noop", "selection-override-modifiers"];
+    for section in ["key-bindings", "mouse-bindings"] {
+        let actions = foot_actions(&example, section);
+        assert!(actions.len() > 5, "{section}: {actions:?}");
+        for action in actions.iter().filter(|a| !needed.contains(&a.as_str())) {
+            let line = format!("\n{action}=none\n");
+            assert!(ours.contains(&line), "[{section}] {action} is not unbound");
+        }
+    }
+    assert!(ours.contains("\nlines=0\n"), "scrollback kept");
 }

@@ -84,6 +84,14 @@ impl World {
             world.path("bin/kiosk.toml"),
         )
         .unwrap();
+        // foot's config as scripts/install puts it: the lockdown's unbound
+        // keys must leave the screen as it is.
+        fs::create_dir(world.path("config/foot")).unwrap();
+        fs::copy(
+            root_path("lockdown/foot.ini"),
+            world.path("config/foot/foot.ini"),
+        )
+        .unwrap();
         for f in ["bin", "bin/kiosk", "bin/kiosk-display", "bin/kiosk.toml"] {
             let mode = if f.ends_with(".toml") { 0o644 } else { 0o755 };
             fs::set_permissions(world.path(f), fs::Permissions::from_mode(mode)).unwrap();
