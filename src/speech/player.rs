@@ -82,7 +82,7 @@ impl Player {
             }
             _ => BufferSize::Default,
         };
-        let config = StreamConfig {
+        let mut config = StreamConfig {
             channels: supported.channels(),
             sample_rate: supported.sample_rate(),
             buffer_size,
@@ -94,11 +94,22 @@ impl Player {
         }));
         // Bounded: the callback never allocates or waits on a full channel.
         let (sender, events) = mpsc::sync_channel(64);
-        let stream = match format {
-            SampleFormat::I16 => build::<i16>(&device, &config, &mixer, &sender),
-            _ => build::<f32>(&device, &config, &mixer, &sender),
-        }
-        .map_err(|e| err(&e))?;
+        let open = |config: &StreamConfig| match format {
+            SampleFormat::I16 => build::<i16>(&device, config, &mixer, &sender),
+            _ => build::<f32>(&device, config, &mixer, &sender),
+        };
+        let stream = match open(&config) {
+            Ok(stream) => stream,
+            // A range that cpal reports is not always one the device takes:
+            // ALSA's dmix on a real card (Intel HDA, scripts/vm) reported
+            // one, then refused 5 ms for its fixed period of 511-513
+            // frames. Its own period is then the shortest there is.
+            Err(_) if config.buffer_size != BufferSize::Default => {
+                config.buffer_size = BufferSize::Default;
+                open(&config).map_err(|e| err(&e))?
+            }
+            Err(e) => return Err(err(&e)),
+        };
         stream.play().map_err(|e| err(&e))?;
         let device_name = device
             .description()
