@@ -356,6 +356,27 @@ class Sound:
         size = os.stat(self.path).st_size
         return 44 + (size - 44) // frame * frame
 
+    def wait_quiet(self, quiet_s=1.0, patience=60):
+        """Waits until the card has played QUIET_S seconds of silence (or
+        nothing at all for that long), so that a key's sound is its own."""
+        until = time.monotonic() + patience
+        frame = self.channels * self.width
+        window = max(1, int(self.rate * self.WINDOW_S)) * frame
+        pos = self.end()
+        calm_since = time.monotonic()
+        with open(self.path, "rb") as f:
+            while time.monotonic() - calm_since < quiet_s:
+                if time.monotonic() > until:
+                    raise Failed(f"the sound card never went quiet for {quiet_s} s")
+                end = self.end()
+                f.seek(pos)
+                data = f.read(end - pos)
+                pos = end
+                for i in range(0, len(data) - window + 1, window):
+                    if rms(data[i:i + window]) > self.THRESHOLD:
+                        calm_since = time.monotonic()
+                time.sleep(0.05)
+
     def listen(self, since, t_key, need_s, patience):
         """Reads what the card plays from byte offset SINCE until NEED_S
         seconds of it are above the threshold. Returns (seconds from T_KEY
@@ -588,13 +609,34 @@ def lockdown_installed(vm):
     power = vm.out("busctl get-property org.freedesktop.login1 /org/freedesktop/login1 "
                    "org.freedesktop.login1.Manager HandlePowerKey").strip()
     check(power == 's "ignore"', f"lockdown: logind HandlePowerKey {power}")
+    kill = vm.out("busctl get-property org.freedesktop.login1 /org/freedesktop/login1 "
+                  "org.freedesktop.login1.Manager KillUserProcesses").strip()
+    check(kill == "b true", f"logind KillUserProcesses {kill} (the kiosk user only)")
+
+
+KIOSK_LOG = "/var/lib/counter-kiosk/kiosk.log"
+
+
+def log_count(vm, text):
+    return int(vm.out(f"grep -c '{text}' {KIOSK_LOG} || true").strip() or 0)
 
 
 def traced_kiosk(vm):
-    """Restarts the kiosk with --trace; returns the settled welcome screen."""
+    """Restarts the kiosk with --trace; returns the settled welcome screen
+    once the system voice is up (under TCG it took 29 s after the start)."""
+    ready = log_count(vm, "system voice ready")
     vm.out(TRACE_DROPIN)
     t = time.monotonic()
     vm.wait_screen(WELCOME, t, 180, what="traced")
+    while log_count(vm, "system voice ready") == ready:
+        if time.monotonic() - t > 180:
+            raise Failed("the system voice did not come up within 180 s of the restart:\n"
+                         + vm.out(f"tail -n 20 {KIOSK_LOG}"))
+        time.sleep(1)
+    figure(f"kiosk restart to its system voice ready: {time.monotonic() - t:.0f} s")
+    daemons = vm.out("pgrep -c -u kiosk -x speech-dispatch || true").strip()
+    check(daemons == "1", f"one speech-dispatcher after the restart ({daemons}): the old "
+          "session's processes ended with it")
     return vm.settled_screen()
 
 
@@ -645,6 +687,7 @@ def voice_on_the_card(vm, baseline):
 
     # A clip: welcome "yes" (1) speaks not_alone from its clip.
     n = trace_lines(vm)
+    sound.wait_quiet()
     since = sound.end()
     t_key = vm.press("1")
     first, loud = sound.listen(since, t_key, 1.0, 30)
@@ -660,6 +703,9 @@ def voice_on_the_card(vm, baseline):
     # (1: not_alone -> the next note) is spoken by speech-dispatcher.
     vm.keys("8")
     n = trace_lines(vm)
+    # The step starts again through the system voice at the new rate: the
+    # next key's sound must not be that.
+    sound.wait_quiet()
     since = sound.end()
     t_key = vm.press("1")
     first, loud = sound.listen(since, t_key, 1.0, 60)
@@ -757,8 +803,14 @@ def lockdown_holds(vm, baseline):
         if not seen:
             seen.append("nothing in the guest saw it")
         # A frozen VM cannot pass: a 1 still changes the screen.
+        n = trace_lines(vm)
         vm.keys("1")
-        vm.wait_pixels(baseline, False, 60, f"door-{len(results)}-then-1")
+        try:
+            vm.wait_pixels(baseline, False, 60, f"door-{len(results)}-then-1")
+        except Failed:
+            log("the trace since the 1:\n" + "\n".join(map(str, trace_since(vm, n))))
+            log(vm.out("journalctl -b --no-pager -n 15 | cut -c1-200"))
+            raise
         back_to_welcome(vm, baseline)
         results.append((name, "; ".join(seen)))
         check(True, f"{name}: screen unchanged, no reboot, then 1 changed the screen")
