@@ -7,9 +7,11 @@ Python standard library only. Imported from the scripts' own directory
 (Python puts a script's directory first on sys.path).
 """
 
+import datetime
 import json
 import math
 import os
+import shutil
 import shlex
 import signal
 import statistics
@@ -25,6 +27,18 @@ def logger(bench):
     def log(msg):
         print(f"bench {bench}: {msg}", file=sys.stderr, flush=True)
     return log
+
+
+def fresh_workdir(out, name):
+    """An empty `name` directory beside the JSON file `out` (made with its
+    parents): the traces, journals and logs of the last run, for a closer
+    look."""
+    out_dir = os.path.dirname(os.path.abspath(out))
+    os.makedirs(out_dir, exist_ok=True)
+    workdir = os.path.join(out_dir, name)
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+    return workdir
 
 
 # ----- the private tmux server ------------------------------------------------------
@@ -230,7 +244,40 @@ def git(*args):
         return None
 
 
-def commit():
+def bench_commit():
     """The commit measured, and whether tracked files differ from it."""
     return (git("rev-parse", "--short", "HEAD"),
             bool(git("status", "--porcelain", "--untracked-files=no")))
+
+
+def report_head(bench, binary, began, **host):
+    """The fields every benchmark's JSON opens with: what was measured
+    (commit, binary), when, on what host (`host` adds to it), how long."""
+    commit, dirty = bench_commit()
+    return {
+        "bench": bench,
+        "commit": commit,
+        "dirty": dirty,
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "binary": binary,
+        "host": {"nproc": os.cpu_count(), "uname": " ".join(os.uname()), **host},
+        "seconds": round(time.monotonic() - began, 1),
+    }
+
+
+def print_title(report):
+    print(f"{report['bench']} benchmark  commit {report['commit']}"
+          f"{' (dirty)' if report['dirty'] else ''}  {report['date']}  "
+          f"({report['seconds']:g} s)")
+
+
+def print_verdict(report, out):
+    """The table's last lines: the problems, whether every budget was met,
+    where the figures are."""
+    for p in report["problems"]:
+        print(f"  problem: {p}")
+    name = report["bench"]
+    print(f"  {name}: all budgets met" if report["ok"]
+          else f"  {name}: FAIL (a budget is not met)")
+    print(f"  figures: {os.path.relpath(out)}")
+

@@ -84,7 +84,6 @@ budget is met (it is a measurement), 1 if it could not measure at all.
 
 import argparse
 import array
-import datetime
 import json
 import math
 import os
@@ -961,11 +960,7 @@ def main():
 
     binary = os.path.abspath(args.bin)
     flow_file = os.path.abspath(args.flow)
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    workdir = os.path.join(out_dir, "speech-runs")
-    shutil.rmtree(workdir, ignore_errors=True)
-    os.makedirs(workdir)
+    workdir = bench_common.fresh_workdir(args.out, "speech-runs")
     envdir = os.path.join(workdir, "env")
     quiet_cfg = os.path.join(workdir, "quiet.toml")
     with open(quiet_cfg, "w") as f:
@@ -1246,16 +1241,9 @@ def main():
     # The g rows are the layout not chosen: a comparison, not a budget.
     ok = all(c.get("ok") is not False for name, c in cases.items()
              if "budget_p99_ms" in c and not name.startswith("g "))
-    commit, dirty = bench_common.commit()
     report = {
-        "bench": "speech",
-        "commit": commit,
-        "dirty": dirty,
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "binary": binary,
-        "host": {"nproc": os.cpu_count(), "uname": " ".join(os.uname()),
-                 "loadavg_before": load_before, "loadavg_after": load_after},
-        "seconds": round(time.monotonic() - began, 1),
+        **bench_common.report_head("speech", binary, began, loadavg_before=load_before,
+                                   loadavg_after=load_after),
         "seconds_measuring": round(measured_s, 1),
         "settings": {
             "per_case": n, "spd_runs": args.spd_runs, "seed": SEED,
@@ -1288,9 +1276,7 @@ def main():
         json.dump(report, f, indent=1, ensure_ascii=False)
         f.write("\n")
 
-    print(f"speech benchmark  commit {report['commit']}"
-          f"{' (dirty)' if report['dirty'] else ''}  {report['date']}  "
-          f"({report['seconds']:g} s)")
+    bench_common.print_title(report)
     a = sink.alignment
     print(f"  alignment: reads {a['read_above_local_envelope_ms']['median']}/"
           f"{a['read_above_local_envelope_ms']['p99']} ms above the local envelope "
@@ -1342,10 +1328,7 @@ def main():
         print(f"  the kiosk's clip player failed in {len(player_down)} of {len(runs)} kiosks "
               "(log: \"audio output failed\"; another kiosk was started): "
               + ", ".join(f"{f['kiosk']} {f['when']}" for f in player_down))
-    for p in problems:
-        print(f"  problem: {p}")
-    print("  speech: all budgets met" if ok else "  speech: FAIL (a budget is not met)")
-    print(f"  figures: {os.path.relpath(args.out)}")
+    bench_common.print_verdict(report, args.out)
     return 0
 
 

@@ -30,12 +30,10 @@ Prints a table; writes JSON to --out. Exits 0 whether or not a budget is met
 """
 
 import argparse
-import datetime
 import json
 import math
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -380,12 +378,7 @@ def main():
     args = ap.parse_args()
 
     binary = os.path.abspath(args.bin)
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    # Traces, journals and logs of the last run, for a closer look.
-    workdir = os.path.join(out_dir, "tui-runs")
-    shutil.rmtree(workdir, ignore_errors=True)
-    os.makedirs(workdir)
+    workdir = bench_common.fresh_workdir(args.out, "tui-runs")
     config = os.path.join(workdir, "empty-config.toml")
     open(config, "w").close()  # defaults, whatever /etc holds
 
@@ -498,15 +491,8 @@ def main():
                 f"<= {BUDGET_RSS_MIB:g} MiB", mib <= BUDGET_RSS_MIB)
 
     ok = all(r["ok"] is not False for r in rows)
-    commit, dirty = bench_common.commit()
     report = {
-        "bench": "tui",
-        "commit": commit,
-        "dirty": dirty,
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "binary": binary,
-        "host": {"nproc": os.cpu_count(), "uname": " ".join(os.uname())},
-        "seconds": round(time.monotonic() - began, 1),
+        **bench_common.report_head("tui", binary, began),
         "settings": {
             "sizes": [f"{w}x{h}" for w, h in SIZES],
             "start_runs": args.start_runs,
@@ -559,8 +545,7 @@ def main():
         f.write("\n")
 
     # ----- the table -----
-    print(f"tui benchmark  commit {report['commit']}{' (dirty)' if report['dirty'] else ''}"
-          f"  {report['date']}  ({report['seconds']:g} s)")
+    bench_common.print_title(report)
     w0 = max(len(r["metric"]) for r in rows)
     print(f"  {'metric':<{w0}}  {'value':>12}  {'budget':<14}  ok")
     for r in rows:
@@ -587,10 +572,7 @@ def main():
             print(f"    {n['size']} #{n['index']:<3} {n['key']:<4} next frame "
                   + ("never" if after is None else f"{after:g} ms later") + ", next key "
                   + ("none" if nxt is None else f"{nxt:g} ms later"))
-    for p in problems:
-        print(f"  problem: {p}")
-    print("  tui: all budgets met" if ok else "  tui: FAIL (a budget is not met)")
-    print(f"  figures: {os.path.relpath(args.out)}")
+    bench_common.print_verdict(report, args.out)
     return 0
 
 
