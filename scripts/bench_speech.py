@@ -76,20 +76,19 @@ callback, or the voice's begin event), audio_start -> first audible at the
 sink (the output buffering of cpal/ALSA/PulseAudio, plus the clip's own
 lead-in). Percentiles are nearest-rank: with 30 values p99 is the maximum.
 
-Python standard library only. Prints a table; writes JSON (commit, date,
+Python standard library only (the shared helpers are
+scripts/bench_common.py). Prints a table; writes JSON (commit, date,
 settings, alignment, every raw latency) to --out. Exits 0 whether or not a
 budget is met (it is a measurement), 1 if it could not measure at all.
 """
 
 import argparse
 import array
-import datetime
 import json
 import math
 import os
 import random
 import re
-import shlex
 import shutil
 import signal
 import statistics
@@ -97,6 +96,9 @@ import subprocess
 import sys
 import time
 import tomllib
+
+import bench_common
+from bench_common import REPO, Tmux, Trace, pct
 
 RATE = 48_000
 THRESHOLD = int(0.01 * 32768)
@@ -132,11 +134,7 @@ BUDGETS = {  # ms, p99
     "tts_first_audio_ja": 400.0,
 }
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-
-
-def log(msg):
-    print(f"bench speech: {msg}", file=sys.stderr, flush=True)
+log = bench_common.logger("speech")
 
 
 class Interrupted(BaseException):
@@ -465,131 +463,25 @@ def match_template(sink, template, from_ns, until_ns, anchor):
 # ----- the private tmux server and one kiosk -----------------------------------------
 
 
-class Tmux:
-    def __init__(self, socket):
-        self.socket = socket
-        self.path = None
+class Kiosk(bench_common.Kiosk):
+    """A kiosk in the audio world (only its variables passed on), at 80x24,
+    that never sends an identical key within the repeat guard."""
 
-    def __call__(self, *args, check=True):
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=check,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def start(self):
-        self("-f", "/dev/null", "new-session", "-d", "-s", "base",
-             "-x", "80", "-y", "24", "sleep 100000")
-        self.path = self("display-message", "-p", "#{socket_path}").stdout.strip()
-
-    def kill(self):
-        self("kill-server", check=False)
-        if self.path:
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
-
-
-class Trace:
-    """A trace file read as it grows."""
-
-    def __init__(self, path):
-        self.path = path
-        self.offset = 0
-        self.events = []
-
-    def poll(self):
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self.offset)
-                data = f.read()
-        except FileNotFoundError:
-            return self.events
-        end = data.rfind(b"\n") + 1
-        self.offset += end
-        for line in data[:end].decode().splitlines():
-            if line.strip():
-                self.events.append(json.loads(line))
-        return self.events
-
-    def wait(self, pred, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            r = pred(self.poll())
-            if r:
-                return r
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.005)
-
-
-class Kiosk:
     def __init__(self, tmux, binary, env, workdir, name, args):
-        self.tmux = tmux
-        self.name = name
-        self.dir = os.path.join(workdir, name)
-        os.makedirs(self.dir)
-        self.journal = os.path.join(self.dir, "journal")
-        self.trace_path = os.path.join(self.dir, "trace.jsonl")
-        self.pidfile = os.path.join(self.dir, "pid")
-        argv = [binary, "run", "--journal-dir", self.journal, "--trace", self.trace_path,
-                "--idle-timeout", str(IDLE_TIMEOUT), *args]
         env_words = [f"{k}={v}" for k, v in env.items() if k in AUDIO_VARS]
-        script = (f"echo $$ > {shlex.quote(self.pidfile)}; exec env -u PULSE_SERVER "
-                  f"-u SPEECHD_ADDRESS {shlex.join(env_words)} {shlex.join(argv)}")
-        tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24",
-             f"sh -c {shlex.quote(script)}")
-        self.pid = self._wait_pid()
-        self.trace = Trace(self.trace_path)
+        super().__init__(tmux, binary, workdir, name, args, idle_timeout=IDLE_TIMEOUT,
+                         wrapper=["env", "-u", "PULSE_SERVER", "-u", "SPEECHD_ADDRESS",
+                                  *env_words])
         self.last_sent = {}
         self.sent = []
-
-    def _wait_pid(self, timeout=5.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with open(self.pidfile) as f:
-                    pid = int(f.read().strip() or "0")
-                if pid:
-                    with open(f"/proc/{pid}/comm") as f:
-                        if f.read().strip() == "kiosk":
-                            return pid
-            except (FileNotFoundError, ValueError):
-                pass
-            time.sleep(0.005)
-        raise RuntimeError(f"{self.name}: kiosk did not start")
 
     def send(self, key):
         """Sends a key, never an identical one within the repeat guard."""
         wait = self.last_sent.get(key, -1e9) + SAME_KEY_GAP - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        self.tmux("send-keys", "-t", self.name, "--", key)
+        super().send(key)
         self.last_sent[key] = time.monotonic()
-
-    def log_text(self):
-        try:
-            with open(os.path.join(self.journal, "kiosk.log")) as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def alive(self):
-        try:
-            with open(f"/proc/{self.pid}/stat") as f:
-                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-        except (FileNotFoundError, ProcessLookupError):
-            return False
-
-    def stop(self, timeout=4.0):
-        if not self.alive():
-            return "gone"
-        os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while self.alive():
-            if time.monotonic() > deadline:
-                os.kill(self.pid, signal.SIGKILL)
-                return "killed"
-            time.sleep(0.01)
-        return "stopped"
 
 
 AUDIO_VARS = ("HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
@@ -1002,34 +894,8 @@ def analyse_spd(trials, sink):
 # ----- statistics and output -----------------------------------------------------------
 
 
-def pct(values, p):
-    """Nearest-rank percentile."""
-    s = sorted(values)
-    if not s:
-        return None
-    return s[max(0, math.ceil(p / 100.0 * len(s)) - 1)]
-
-
 def summary(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return {"count": 0}
-    return {
-        "count": len(values),
-        "median": round(statistics.median(values), 2),
-        "p90": round(pct(values, 90), 2),
-        "p99": round(pct(values, 99), 2),
-        "max": round(max(values), 2),
-        "min": round(min(values), 2),
-    }
-
-
-def git(*args):
-    try:
-        return subprocess.run(["git", *args], check=True, capture_output=True, text=True,
-                              cwd=REPO).stdout.strip()
-    except (subprocess.CalledProcessError, FileNotFoundError):
-        return None
+    return bench_common.summary(values, 2)
 
 
 def tts_flow_copy(src, dst):
@@ -1094,11 +960,7 @@ def main():
 
     binary = os.path.abspath(args.bin)
     flow_file = os.path.abspath(args.flow)
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    workdir = os.path.join(out_dir, "speech-runs")
-    shutil.rmtree(workdir, ignore_errors=True)
-    os.makedirs(workdir)
+    workdir = bench_common.fresh_workdir(args.out, "speech-runs")
     envdir = os.path.join(workdir, "env")
     quiet_cfg = os.path.join(workdir, "quiet.toml")
     with open(quiet_cfg, "w") as f:
@@ -1380,14 +1242,8 @@ def main():
     ok = all(c.get("ok") is not False for name, c in cases.items()
              if "budget_p99_ms" in c and not name.startswith("g "))
     report = {
-        "bench": "speech",
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "binary": binary,
-        "host": {"nproc": os.cpu_count(), "uname": " ".join(os.uname()),
-                 "loadavg_before": load_before, "loadavg_after": load_after},
-        "seconds": round(time.monotonic() - began, 1),
+        **bench_common.report_head("speech", binary, began, loadavg_before=load_before,
+                                   loadavg_after=load_after),
         "seconds_measuring": round(measured_s, 1),
         "settings": {
             "per_case": n, "spd_runs": args.spd_runs, "seed": SEED,
@@ -1420,9 +1276,7 @@ def main():
         json.dump(report, f, indent=1, ensure_ascii=False)
         f.write("\n")
 
-    print(f"speech benchmark  commit {report['commit']}"
-          f"{' (dirty)' if report['dirty'] else ''}  {report['date']}  "
-          f"({report['seconds']:g} s)")
+    bench_common.print_title(report)
     a = sink.alignment
     print(f"  alignment: reads {a['read_above_local_envelope_ms']['median']}/"
           f"{a['read_above_local_envelope_ms']['p99']} ms above the local envelope "
@@ -1474,10 +1328,7 @@ def main():
         print(f"  the kiosk's clip player failed in {len(player_down)} of {len(runs)} kiosks "
               "(log: \"audio output failed\"; another kiosk was started): "
               + ", ".join(f"{f['kiosk']} {f['when']}" for f in player_down))
-    for p in problems:
-        print(f"  problem: {p}")
-    print("  speech: all budgets met" if ok else "  speech: FAIL (a budget is not met)")
-    print(f"  figures: {os.path.relpath(args.out)}")
+    bench_common.print_verdict(report, args.out)
     return 0
 
 

@@ -393,9 +393,12 @@ fn copy_dir(from: &Path, to: &Path) {
 fn an_edited_text_makes_its_clip_stale_and_check_warns() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let clips = root.join("audio/mfa-login");
-    if !clips.join("manifest.toml").exists() {
-        return; // no clips rendered: nothing to be stale
-    }
+    // The clips are committed; without them this test would check nothing.
+    assert!(
+        clips.join("manifest.toml").exists(),
+        "no {}: the bundled clips are part of the repository",
+        clips.join("manifest.toml").display()
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(&clips, &dir.path().join("audio/mfa-login"));
     let flow = fs::read_to_string(root.join("flows/mfa-login.toml")).expect("flow");

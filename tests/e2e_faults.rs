@@ -5,7 +5,8 @@
 //! the kiosk does, then that a plain key still answers.
 //!
 //! The disk tests mount a small tmpfs over the kiosk's journal directory,
-//! which needs root (CI runs as root); as another user they say so and pass.
+//! which needs root: as another user they say so and pass, except in CI
+//! (`CI=true`, run as root), where that fails them (`common::require`).
 
 mod common;
 
@@ -15,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::kiosk::*;
-use common::{kiosk_binary, poll, WAIT};
+use common::{kiosk_binary, poll, require, WAIT};
 use serde_json::Value;
 
 const ASK: &str = "お茶を飲みますか？";
@@ -337,8 +338,7 @@ impl Drop for Tmpfs {
 
 /// A kiosk whose journal directory is a fresh small tmpfs.
 fn tea_on_tmpfs() -> Option<(Kiosk, Tmpfs)> {
-    if !is_root() {
-        eprintln!("not root: cannot mount a tmpfs; the disk fault tests did not run");
+    if !require(is_root(), "root (to mount a tmpfs over the journal)") {
         return None;
     }
     Some(tea_on_tmpfs_then(|_| {}))
@@ -459,8 +459,7 @@ impl Drop for ReadOnly {
 
 #[test]
 fn a_read_only_journal_keeps_records_in_order_until_it_is_writable() {
-    if !is_root() {
-        eprintln!("not root: cannot bind-mount; the read-only journal test did not run");
+    if !require(is_root(), "root (to bind-mount the journal read-only)") {
         return;
     }
     let mut k = tea();

@@ -27,10 +27,8 @@
 //! timeout after that), speech in the language and settings on screen, and the
 //! screen ending up showing the engine's view after every call.
 //!
-//! Engine bugs these properties found are kept out of the random runs by the
-//! `KNOWN_BUG_*` switches below, each with an `#[ignore]`d regression test
-//! holding its minimal case (`cargo test --test engine_props -- --ignored`).
-//! Once a bug is fixed, set its switch to `false` and drop the `#[ignore]`.
+//! Engine bugs these properties found keep their minimal case as a
+//! regression test at the end of the file.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -45,26 +43,6 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-
-// ----- engine bugs found, left out of the random runs until fixed -----
-
-/// A flow whose start step is an ending loads as valid, but the first key
-/// starts a session stuck on the ending (yes gives the invalid tone) and the
-/// record ends up "abandoned" with the ending as its last step. Either the
-/// validator should reject such a flow or the first key should write the
-/// ending's record. While true, generated flows have at least two steps.
-const KNOWN_BUG_START_STEP_IS_AN_ENDING: bool = false;
-
-/// `show_step` sends `Show` before `speak_step` clears `paused`, and repeat
-/// clears it with no `Show` at all: after pause then an answer, back,
-/// repeat or language switch, the screen keeps the paused mark while the
-/// step speaks. While true, `paused` is left out of the Show-vs-view check.
-const KNOWN_BUG_STALE_PAUSED_ON_SCREEN: bool = false;
-
-/// The first key on the start screen turns `in_session` on with no `Show`
-/// when the key itself shows nothing (back, repeat, continue on a question,
-/// other). While true, `in_session` is left out of the Show-vs-view check.
-const KNOWN_BUG_STALE_IN_SESSION_ON_SCREEN: bool = false;
 
 // ----- the fake clock -----
 
@@ -139,7 +117,6 @@ struct FlowSpec {
 #[derive(Clone)]
 struct FlowText {
     toml: String,
-    start_is_ending: bool,
 }
 
 impl fmt::Debug for FlowText {
@@ -159,7 +136,7 @@ enum GKind {
 fn flow_spec(max_steps: usize) -> impl Strategy<Value = FlowSpec> {
     (
         (
-            usize::from(KNOWN_BUG_START_STEP_IS_AN_ENDING) + 1..=max_steps,
+            1..=max_steps,
             vec(0u8..3, max_steps),
             vec(any::<u32>(), max_steps),
             vec(any::<u32>(), 2 * max_steps),
@@ -220,7 +197,6 @@ fn gen_flow() -> impl Strategy<Value = FlowText> {
 fn gen_flow_up_to(max_steps: usize) -> impl Strategy<Value = FlowText> {
     flow_spec(max_steps).prop_map(|spec| FlowText {
         toml: flow_toml(&spec),
-        start_is_ending: spec.n == 1,
     })
 }
 
@@ -451,9 +427,6 @@ fn load(text: &FlowText) -> Result<Flow, TestCaseError> {
     let errors: Vec<String> = loaded.errors().map(ToString::to_string).collect();
     match loaded.flow {
         Some(flow) if errors.is_empty() => Ok(flow),
-        // Rejecting a start step that is an ending is one fair fix of the
-        // first known bug; the engine then never sees such a flow.
-        _ if text.start_is_ending => Err(TestCaseError::reject("the start step is an ending")),
         _ => Err(TestCaseError::fail(format!(
             "the generator made an invalid flow:\n{}\n{:?}",
             errors.join("\n"),
@@ -584,34 +557,6 @@ struct Sim {
     last_key: Instant,
     sessions: usize,
     records: Vec<Record>,
-    /// Which view fields the Show-vs-view check compares (see KNOWN_BUG_*).
-    strict: Strict,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Strict {
-    paused: bool,
-    in_session: bool,
-}
-
-impl Strict {
-    const ALL: Strict = Strict {
-        paused: true,
-        in_session: true,
-    };
-    const KNOWN_BUGS_AWAY: Strict = Strict {
-        paused: !KNOWN_BUG_STALE_PAUSED_ON_SCREEN,
-        in_session: !KNOWN_BUG_STALE_IN_SESSION_ON_SCREEN,
-    };
-
-    /// The view with the fields not compared blanked out.
-    fn mask(self, v: View) -> View {
-        View {
-            paused: v.paused && self.paused,
-            in_session: v.in_session && self.in_session,
-            ..v
-        }
-    }
 }
 
 fn is_guarded(input: Input) -> bool {
@@ -630,7 +575,7 @@ fn warned_at(overlay: Overlay, idle: Duration) -> Option<Instant> {
 }
 
 impl Sim {
-    fn new(flow: Flow, config: EngineConfig, strict: Strict) -> Result<Sim, TestCaseError> {
+    fn new(flow: Flow, config: EngineConfig) -> Result<Sim, TestCaseError> {
         let now = base();
         let (session, fx) = Session::new(flow.clone(), config.clone(), now);
         let sim = Sim {
@@ -646,7 +591,6 @@ impl Sim {
             last_key: now,
             sessions: 0,
             records: Vec::new(),
-            strict,
         };
         prop_assert_eq!(fx, vec![Effect::Show(sim.waiting_view())]);
         sim.after_call()?;
@@ -958,13 +902,12 @@ impl Sim {
         }
         // The screen draws what Show says: after a call that changed the
         // view, or showed anything, the last Show is the engine's view.
-        let strict = self.strict;
         let last_show = fx.iter().rev().find_map(|e| match e {
-            Effect::Show(v) => Some(strict.mask(*v)),
+            Effect::Show(v) => Some(*v),
             _ => None,
         });
-        let view = strict.mask(self.session.view());
-        if view != strict.mask(pre) || last_show.is_some() {
+        let view = self.session.view();
+        if view != pre || last_show.is_some() {
             prop_assert_eq!(
                 last_show,
                 Some(view),
@@ -1117,7 +1060,7 @@ proptest! {
         ops in ops(),
     ) {
         let flow = load(&text)?;
-        let mut sim = Sim::new(flow, config, Strict::KNOWN_BUGS_AWAY)?;
+        let mut sim = Sim::new(flow, config)?;
         sim.run(&ops)?;
     }
 
@@ -1125,7 +1068,7 @@ proptest! {
     #[test]
     fn random_sessions_on_the_bundled_flow(config in config(), ops in ops()) {
         let flow = flow::Flow::bundled().map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let mut sim = Sim::new(flow, config, Strict::KNOWN_BUGS_AWAY)?;
+        let mut sim = Sim::new(flow, config)?;
         sim.run(&ops)?;
     }
 }
@@ -1194,7 +1137,7 @@ proptest! {
         ops in long_ops(),
     ) {
         let flow = load(&text)?;
-        let mut sim = Sim::new(flow, config, Strict::KNOWN_BUGS_AWAY)?;
+        let mut sim = Sim::new(flow, config)?;
         sim.run(&ops)?;
     }
 
@@ -1207,23 +1150,35 @@ proptest! {
     ) {
         let flows = repository_flows();
         let (_name, flow) = flows[pick.index(flows.len())].clone();
-        let mut sim = Sim::new(flow, config, Strict::KNOWN_BUGS_AWAY)?;
+        let mut sim = Sim::new(flow, config)?;
         sim.run(&ops)?;
     }
 }
 
 // ----- regressions: the minimal cases of bugs these properties found -----
 
-/// Runs `ops` on a flow with the default config and the given checks.
-fn replay(toml: &str, ops: &[Op], strict: Strict) {
+/// Runs `ops` on a flow with the default config and every check. The flow
+/// must load: a regression case that no longer loads checks nothing.
+fn replay(toml: &str, ops: &[Op]) {
     let loaded = flow::load_source("regression.toml", toml);
+    let errors: Vec<String> = loaded.errors().map(ToString::to_string).collect();
     let Some(flow) = loaded.flow else {
-        return; // rejecting the flow is a fix too
+        panic!(
+            "the regression flow no longer loads:\n{}\n{toml}",
+            errors.join("\n")
+        );
     };
-    let result = Sim::new(flow, EngineConfig::default(), strict).and_then(|mut sim| sim.run(ops));
+    let result = Sim::new(flow, EngineConfig::default()).and_then(|mut sim| sim.run(ops));
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// A regression case must not pass by no longer loading.
+#[test]
+#[should_panic(expected = "the regression flow no longer loads")]
+fn replay_fails_on_a_flow_that_does_not_load() {
+    replay(&format!("{HEADER}\n[steps.s0]\nnext = \"nowhere\"\n"), &[]);
 }
 
 const HEADER: &str = r#"
@@ -1237,19 +1192,19 @@ title = { ja = "テスト" }
 title = { ja = "解決" }
 "#;
 
-// See: KNOWN_BUG_START_STEP_IS_AN_ENDING
+// See: a flow whose start step is an ending loaded as valid, but the first
+// key started a session stuck on the ending (yes gave the invalid tone) and
+// its record ended up "abandoned" with the ending as its last step.
 #[test]
 fn regression_a_start_step_that_is_an_ending() {
     let toml = format!("{HEADER}\n[steps.s0]\ntext = {{ ja = \"おわり\" }}\nend = \"resolved\"\n");
-    // Only this bug: the screen checks have switches of their own.
-    let strict = Strict {
-        paused: false,
-        in_session: false,
-    };
-    replay(&toml, &[Op::Key(Input::Yes)], strict);
+    replay(&toml, &[Op::Key(Input::Yes)]);
 }
 
-// See: KNOWN_BUG_STALE_PAUSED_ON_SCREEN
+// See: `show_step` sent `Show` before `speak_step` cleared `paused`, and
+// repeat cleared it with no `Show` at all: after pause then an answer, back,
+// repeat or language switch, the screen kept the paused mark while the step
+// spoke.
 #[test]
 fn regression_pause_then_an_answer_leaves_the_paused_mark() {
     let toml = format!(
@@ -1257,19 +1212,17 @@ fn regression_pause_then_an_answer_leaves_the_paused_mark() {
          [steps.s1]\ntext = {{ ja = \"に\" }}\nnext = \"s2\"\n\n\
          [steps.s2]\ntext = {{ ja = \"おわり\" }}\nend = \"resolved\"\n"
     );
-    replay(
-        &toml,
-        &[Op::Key(Input::Pause), Op::Key(Input::Yes)],
-        Strict::ALL,
-    );
+    replay(&toml, &[Op::Key(Input::Pause), Op::Key(Input::Yes)]);
 }
 
-// See: KNOWN_BUG_STALE_IN_SESSION_ON_SCREEN
+// See: the first key on the start screen turned `in_session` on with no
+// `Show` when the key itself showed nothing (back, repeat, continue on a
+// question, other).
 #[test]
 fn regression_a_first_back_key_does_not_show_the_session() {
     let toml = format!(
         "{HEADER}\n[steps.s0]\ntext = {{ ja = \"いち\" }}\nnext = \"s1\"\n\n\
          [steps.s1]\ntext = {{ ja = \"おわり\" }}\nend = \"resolved\"\n"
     );
-    replay(&toml, &[Op::Key(Input::Back)], Strict::ALL);
+    replay(&toml, &[Op::Key(Input::Back)]);
 }

@@ -1,14 +1,19 @@
 //! `kiosk report` on journals built to hurt it, through the real binary: a
 //! 50 MB line, an endless one (`/dev/zero`), a FIFO, many distinct step ids,
 //! more than the cap of step ids, and counters near `u64::MAX`. Memory is
-//! read from `/usr/bin/time -v` (peak RSS of the child) where it is
-//! installed, else from `/proc/PID/status` while the child runs.
+//! read from `/usr/bin/time` (peak RSS of the child; scripts/setup installs
+//! it, and in CI its absence fails the test), or from `/proc/PID/status`
+//! while an endless read runs.
+
+mod common;
 
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::require;
 
 const GOOD: &str = r#"{"v":1,"flow":"mfa-login","flow_hash":"3f2a9c1e","kiosk":"counter-1","hour":"2026-11-24T14","lang":"ja","outcome":"resolved","end":"done_resolved","steps":[{"id":"welcome","answer":"yes","ms":4200,"repeats":0,"help":0},{"id":"done_resolved","answer":"none","ms":0,"repeats":0,"help":0}],"help":0,"back":0,"duration_ms":4200}"#;
 
@@ -20,11 +25,14 @@ fn kiosk() -> Command {
     c
 }
 
-/// Runs `kiosk report ARGS`, with its peak RSS in KB when `/usr/bin/time`
-/// can say.
+/// Runs `kiosk report ARGS`, with its peak RSS in KB from `/usr/bin/time`
+/// (`None` only outside CI, when it is not installed).
 fn report_measured(args: &[&str]) -> (Output, Option<u64>) {
     let time = Path::new("/usr/bin/time");
-    if !time.exists() {
+    if !require(
+        time.exists(),
+        "/usr/bin/time (Debian package `time`), to measure peak RSS",
+    ) {
         let out = kiosk().args(args).output().unwrap();
         return (out, None);
     }
@@ -40,9 +48,10 @@ fn report_measured(args: &[&str]) -> (Output, Option<u64>) {
         .env("XDG_STATE_HOME", "/nonexistent-state")
         .output()
         .unwrap();
-    let kb = fs::read_to_string(&rss)
-        .ok()
-        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()));
+    let written = fs::read_to_string(&rss).unwrap_or_default();
+    let kb = written.lines().last().and_then(|l| l.trim().parse().ok());
+    // /usr/bin/time ran: a peak it did not write is a failure, not a skip.
+    assert!(kb.is_some(), "no peak RSS from /usr/bin/time: {written:?}");
     (out, kb)
 }
 
@@ -94,6 +103,13 @@ fn a_50_mb_line_is_one_skipped_line_read_in_bounded_memory() {
     }
 }
 
+/// Bytes a running process has read so far, from /proc.
+fn bytes_read(pid: u32) -> Option<u64> {
+    let io = fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    let line = io.lines().find(|l| l.starts_with("rchar:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Peak resident memory of a running process, from /proc.
 fn vm_hwm_kb(pid: u32) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -104,7 +120,10 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
 #[test]
 fn an_endless_line_reads_in_bounded_memory() {
     // See: `kiosk report /dev/zero` grew without bound.
-    if !Path::new("/dev/zero").exists() || !Path::new("/proc/self/status").exists() {
+    let have_proc = ["/dev/zero", "/proc/self/status", "/proc/self/io"]
+        .iter()
+        .all(|p| Path::new(p).exists());
+    if !require(have_proc, "/dev/zero and /proc (status, io)") {
         return;
     }
     let mut child = kiosk()
@@ -113,14 +132,29 @@ fn an_endless_line_reads_in_bounded_memory() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Until it has read three times the bound, however fast this machine
+    // is: memory that grew with the line would be past the bound by then.
+    const READ: u64 = 240 << 20;
+    let start = Instant::now();
+    let mut read = 0;
+    while read < READ && start.elapsed() < Duration::from_secs(60) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        read = bytes_read(child.id()).unwrap_or(0);
+    }
     let hwm = vm_hwm_kb(child.id());
     let still_running = child.try_wait().unwrap().is_none();
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(still_running, "it ended on an endless file");
+    assert!(read >= READ, "only {read} bytes of /dev/zero read in 60 s");
     let hwm = hwm.unwrap();
-    assert!(hwm < 80_000, "peak RSS {hwm} KB after 1.5 s of /dev/zero");
+    assert!(
+        hwm < 80_000,
+        "peak RSS {hwm} KB after {read} bytes of /dev/zero"
+    );
 }
 
 #[test]
@@ -128,7 +162,7 @@ fn a_fifo_is_read_to_its_end() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("journal.fifo");
     let made = Command::new("mkfifo").arg(&fifo).status();
-    if !made.is_ok_and(|s| s.success()) {
+    if !require(made.is_ok_and(|s| s.success()), "mkfifo (coreutils)") {
         return;
     }
     let writer = {
@@ -249,4 +283,16 @@ fn counters_near_u64_max_exit_2_instead_of_wrapping() {
         );
         assert!(out.stdout.is_empty());
     }
+}
+
+#[test]
+fn a_missing_tool_skips_a_test_outside_ci() {
+    assert!(!common::require_when(false, false, "a tool no machine has"));
+    assert!(common::require_when(true, true, "a tool that is there"));
+}
+
+#[test]
+#[should_panic(expected = "is missing, and CI=true")]
+fn a_missing_tool_fails_a_test_in_ci() {
+    let _ = common::require_when(true, false, "a tool no machine has");
 }

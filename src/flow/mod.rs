@@ -1,7 +1,8 @@
 //! The content model: a flow of steps (questions, notes, endings) in several
 //! languages, loaded from the TOML flow file of DESIGN section 3. Loading is
 //! two stages: `parse` reads the TOML tree with positions into raw records,
-//! `validate` checks every rule and builds the [`Flow`] the engine walks.
+//! `validate` checks every rule (each kind in a `validate_*` file) and builds
+//! the [`Flow`] the engine walks.
 
 mod lint;
 mod parse;
@@ -10,6 +11,15 @@ pub mod read_bounded;
 pub mod speech_length;
 mod spoken;
 mod validate;
+mod validate_graph;
+mod validate_header;
+mod validate_ids;
+mod validate_lists;
+mod validate_named;
+mod validate_phrases;
+mod validate_say;
+mod validate_step;
+mod validate_texts;
 
 use std::path::Path;
 use std::time::Duration;

@@ -298,6 +298,25 @@ impl Kiosk {
             .collect()
     }
 
+    /// Waits until the trace holds `count` key events, that is until the
+    /// kiosk has read that many keys; the UI thread takes each as it is read,
+    /// well within the up to 100 ms the trace takes to reach the file. What
+    /// a key that changes nothing on screen is waited on.
+    pub fn wait_keys_read(&self, count: usize) -> Vec<Value> {
+        let attempt = || {
+            let trace = self.trace_now();
+            if trace_keys(&trace).len() >= count {
+                Ok(trace)
+            } else {
+                Err(trace)
+            }
+        };
+        poll(WAIT, POLL, attempt, |trace| {
+            let keys = trace_keys(&trace);
+            format!("the trace has {} of {count} keys: {keys:?}", keys.len())
+        })
+    }
+
     /// The trace's lines, parsed (read after the kiosk exited).
     pub fn trace(&self) -> Vec<Value> {
         fs::read_to_string(self.path("trace.jsonl"))

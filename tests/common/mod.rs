@@ -1,7 +1,8 @@
-//! What tests/e2e_tmux.rs and tests/speech_audio.rs share: the release
-//! `kiosk` binary, and a kiosk running fullscreen in a private tmux server
-//! (its socket, config, pid file, journal, trace and log in one directory).
-//! Each test binary uses only part of it.
+//! What the integration tests share: the release `kiosk` binary, a kiosk
+//! running fullscreen in a private tmux server (its socket, config, pid
+//! file, journal, trace and log in one directory), and the one rule for a
+//! test whose tool is missing ([`require`]: skipped outside CI, failed in
+//! CI). Each test binary uses only part of it.
 #![allow(dead_code)]
 
 pub mod audio;
@@ -23,6 +24,35 @@ pub const WAIT: Duration = Duration::from_secs(5);
 const TMUX_CONF: &str = "set -g status off\n\
                          set -g default-terminal xterm-256color\n\
                          set -g default-shell /bin/sh\n";
+
+/// Whether this is a CI run (`CI=true`): there scripts/setup has installed
+/// every tool the tests use and the runner is root, so no test may skip.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| v == "true")
+}
+
+/// Whether a test that needs `what` may go on, `present` saying whether it
+/// is there. A missing `what` fails the test in CI (see [`in_ci`]), so that
+/// a missing tool never passes there unseen; elsewhere it is said on stderr
+/// and gives `false`, and the test returns having checked nothing.
+#[must_use]
+pub fn require(present: bool, what: &str) -> bool {
+    require_when(in_ci(), present, what)
+}
+
+/// [`require`] with CI given rather than read from the environment.
+#[must_use]
+pub fn require_when(ci: bool, present: bool, what: &str) -> bool {
+    if present {
+        return true;
+    }
+    assert!(
+        !ci,
+        "{what} is missing, and CI=true: a CI run skips nothing (scripts/setup installs the tools)"
+    );
+    eprintln!("SKIPPED: {what} is missing (with CI=true this test fails instead)");
+    false
+}
 
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,166 @@
+//! One step: its id, its kind (question, note or ending) with targets that
+//! exist, its stage, its text and `wait_s`; its `say` and its lists are
+//! checked by `validate_say` and `validate_lists`.
+
+use std::collections::HashMap;
+
+use super::parse::{RawStep, Str};
+use super::validate_ids::is_id;
+use super::validate_lists::check_lists;
+use super::validate_say::{check_say, warn_latin_without_kana};
+use super::validate_texts::check_texts;
+use super::{Step, StepIx, StepKind};
+use crate::diag::Collector;
+
+/// The range of a step's `wait_s`: at least the usual idle time's order
+/// (a minute), at most an hour (longer and the kiosk would sit on a
+/// forgotten session).
+pub const WAIT_S_RANGE: std::ops::RangeInclusive<i64> = 60..=3600;
+
+/// Where each id of the file sits, and the declared languages: what a
+/// step's references are checked against.
+pub(super) struct Lookups<'a> {
+    pub(super) steps: &'a HashMap<&'a str, usize>,
+    pub(super) stages: &'a HashMap<&'a str, usize>,
+    pub(super) outcomes: &'a HashMap<&'a str, usize>,
+    pub(super) langs: &'a [String],
+}
+
+pub(super) fn check_step(
+    step: &RawStep,
+    at: &Lookups<'_>,
+    diag: &mut Collector<'_>,
+) -> Option<Step> {
+    // The flow is invalid already; the rest would only be counted.
+    if diag.error_limit_reached() {
+        return None;
+    }
+    let id = step.id.get_ref();
+    let path = format!("steps.{id}");
+    let id_ok = is_id(id, |c| c == '_');
+    if !id_ok {
+        diag.error(
+            step.id.span(),
+            format!("{path}: step ids must be lowercase letters, digits and _ only"),
+        );
+    }
+    let kind = check_kind(step, &path, at, diag);
+    let stage = match &step.stage {
+        Some(stage) => match at.stages.get(stage.get_ref().as_str()) {
+            Some(ix) => Some(Some(*ix)),
+            None => {
+                diag.error(
+                    stage.span(),
+                    format!("{path}.stage: no stage named \"{}\"", stage.get_ref()),
+                );
+                None
+            }
+        },
+        None => Some(None),
+    };
+    let text = step
+        .text
+        .as_ref()
+        .and_then(|t| check_texts(t, &format!("{path}.text"), at.langs, diag));
+    let say = check_say(step, &path, at.langs, diag);
+    let (list, say_list) = check_lists(step, &path, at.langs, diag);
+    let wait = check_wait(step, &path, diag);
+    if let Some(text) = &text {
+        warn_latin_without_kana(step, &path, text, at.langs, diag);
+    }
+    Some(Step {
+        id: id.clone(),
+        stage: stage?,
+        text: text?,
+        say,
+        list: list?,
+        say_list: say_list?,
+        kind: kind?,
+        wait: wait?,
+    })
+    .filter(|_| id_ok)
+}
+
+/// `wait_s`, where given, within [`WAIT_S_RANGE`]. `Some(None)`: not given.
+fn check_wait(
+    step: &RawStep,
+    path: &str,
+    diag: &mut Collector<'_>,
+) -> Option<Option<std::time::Duration>> {
+    let Some(wait) = &step.wait_s else {
+        return Some(None);
+    };
+    let n = *wait.get_ref();
+    match u64::try_from(n) {
+        Ok(secs) if WAIT_S_RANGE.contains(&n) => Some(Some(std::time::Duration::from_secs(secs))),
+        _ => {
+            diag.error(
+                wait.span(),
+                format!(
+                    "{path}.wait_s: {n} is out of range ({} to {} seconds)",
+                    WAIT_S_RANGE.start(),
+                    WAIT_S_RANGE.end()
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn check_kind(
+    step: &RawStep,
+    path: &str,
+    at: &Lookups<'_>,
+    diag: &mut Collector<'_>,
+) -> Option<StepKind> {
+    let given = &step.kind_keys;
+    let target = |field: &Option<Str>, name: &str, diag: &mut Collector<'_>| {
+        let value = field.as_ref()?;
+        let found = at.steps.get(value.get_ref().as_str()).copied().map(StepIx);
+        if found.is_none() {
+            diag.error(
+                value.span(),
+                format!("{path}.{name}: no step named \"{}\"", value.get_ref()),
+            );
+        }
+        found
+    };
+    match given.as_slice() {
+        ["yes", "no"] => {
+            let yes = target(&step.yes, "yes", diag);
+            let no = target(&step.no, "no", diag);
+            Some(StepKind::Question { yes: yes?, no: no? })
+        }
+        ["next"] => Some(StepKind::Note {
+            next: target(&step.next, "next", diag)?,
+        }),
+        ["end"] => {
+            let end = step.end.as_ref()?;
+            match at.outcomes.get(end.get_ref().as_str()) {
+                Some(ix) => Some(StepKind::Ending { outcome: *ix }),
+                None => {
+                    diag.error(
+                        end.span(),
+                        format!("{path}.end: no outcome named \"{}\"", end.get_ref()),
+                    );
+                    None
+                }
+            }
+        }
+        _ => {
+            let found = if given.is_empty() {
+                "none of yes, no, next, end".to_string()
+            } else {
+                given.join(" + ")
+            };
+            diag.error(
+                step.id.span(),
+                format!(
+                    "{path}: a step must be exactly one of question (yes + no), note (next) \
+                     or ending (end); found {found}"
+                ),
+            );
+            None
+        }
+    }
+}
