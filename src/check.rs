@@ -1,12 +1,16 @@
 //! `kiosk check`: validates flow files (and a config file) and prints every
 //! problem as `FILE:LINE:COL: error|warning: …` (on stderr, as compilers do)
-//! with a one-line verdict per file on stdout.
+//! with a one-line verdict per file on stdout. With a config, each flow is
+//! also checked against the config's key map: a phrase the flow overrides
+//! must not name a key the config has moved.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::config;
-use crate::flow::{self, Loaded};
+use crate::flow::read_bounded::{self, FLOW_LIMIT};
+use crate::flow::{self, KeyNames, Loaded};
+use crate::input::KeyMap;
 use crate::speech::clips::{self, ClipSearch};
 
 /// What a check of several files found.
@@ -32,6 +36,7 @@ pub fn check(
 ) -> io::Result<Verdict> {
     let mut total = Verdict::default();
     let mut config_flow = None;
+    let mut keys = KeyNames::default();
     if let Some(path) = config_file {
         let name = path.display().to_string();
         match config::load_file(path) {
@@ -48,6 +53,7 @@ pub fn check(
                     out,
                     "{name}: {verdict}: config, {errors} error(s), {warnings} warning(s)"
                 )?;
+                keys = KeyMap::with_overrides(&loaded.config.keys).key_names();
                 config_flow = loaded.config.flow;
             }
             Err(e) => {
@@ -63,37 +69,44 @@ pub fn check(
     } else {
         files
     };
-    let more = check_files(files, out, err)?;
+    let more = check_files(files, &keys, out, err)?;
     total.errors += more.errors;
     total.warnings += more.warnings;
     Ok(total)
 }
 
-/// Checks each flow file (the bundled flow when `files` is empty).
+/// Checks each flow file (the bundled flow when `files` is empty), the
+/// keys its phrases name against `keys`, the key map the kiosk runs with.
 pub fn check_files(
     files: &[PathBuf],
+    keys: &KeyNames,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Verdict> {
     let mut total = Verdict::default();
     if files.is_empty() {
-        let loaded = flow::load_source(flow::BUNDLED_NAME, flow::BUNDLED_SOURCE);
         let name = format!("{} (bundled)", flow::BUNDLED_NAME);
-        report(&name, &loaded, None, out, err, &mut total)?;
+        let file = Source {
+            name: flow::BUNDLED_NAME,
+            text: flow::BUNDLED_SOURCE,
+            path: None,
+        };
+        report(&name, &file, keys, out, err, &mut total)?;
     }
     for path in files {
-        match flow::load_file(path) {
-            Ok(loaded) => {
-                let name = path.display().to_string();
-                report(&name, &loaded, Some(path), out, err, &mut total)?
-            }
-            Err(e) => {
-                writeln!(err, "{}", e.to_diagnostic_line())?;
-                let why = match &e {
-                    flow::LoadError::Read { source, .. } => source.verdict(),
-                    flow::LoadError::Invalid(_) => "cannot be read",
+        let name = path.display().to_string();
+        match read_bounded::read_text(path, FLOW_LIMIT) {
+            Ok(text) => {
+                let file = Source {
+                    name: &name,
+                    text: &text,
+                    path: Some(path),
                 };
-                writeln!(out, "{}: invalid: {why}", path.display())?;
+                report(&name, &file, keys, out, err, &mut total)?
+            }
+            Err(problem) => {
+                writeln!(err, "{}", problem.to_diagnostic_line(&name))?;
+                writeln!(out, "{name}: invalid: {}", problem.verdict())?;
                 total.errors += 1;
             }
         }
@@ -101,30 +114,41 @@ pub fn check_files(
     Ok(total)
 }
 
+/// A flow file's text, with the name its diagnostics use.
+struct Source<'a> {
+    name: &'a str,
+    text: &'a str,
+    path: Option<&'a Path>,
+}
+
 fn report(
     name: &str,
-    loaded: &Loaded,
-    flow_file: Option<&Path>,
+    source: &Source<'_>,
+    keys: &KeyNames,
     out: &mut dyn Write,
     err: &mut dyn Write,
     total: &mut Verdict,
 ) -> io::Result<()> {
+    let loaded: Loaded = flow::load_source(source.name, source.text);
     for d in &loaded.diagnostics {
         writeln!(err, "{d}")?;
     }
     let errors = loaded.errors().count();
     let mut warnings = loaded.diagnostics.len() - errors;
     if let Some(flow) = &loaded.flow {
-        let file = flow_file.map_or(flow::BUNDLED_NAME.to_string(), |p| p.display().to_string());
+        for d in flow::key_warnings(source.name, source.text, keys) {
+            writeln!(err, "{d}")?;
+            warnings += 1;
+        }
         let search = ClipSearch {
             flow_id: flow.id.clone(),
-            flow_file: flow_file.map(Path::to_path_buf),
+            flow_file: source.path.map(Path::to_path_buf),
             dirs: Vec::new(),
         };
         // Clips are checked once they exist: no manifest, no warnings.
         if let Some(manifest) = clips::manifest_for(&search) {
             for warning in clips::clip_warnings(flow, &manifest) {
-                writeln!(err, "{file}:1:1: warning: {warning}")?;
+                writeln!(err, "{}:1:1: warning: {warning}", source.name)?;
                 warnings += 1;
             }
         }

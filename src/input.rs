@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use crate::engine::Input;
+use crate::flow::KeyNames;
 
 /// The customer actions: the name in the config's `[keys]` table, the
 /// engine input, and the default keys (DESIGN section 7).
@@ -166,6 +167,16 @@ impl KeyMap {
         });
         keys.first().map(|k| (*k).clone())
     }
+
+    /// The key each action's phrases name: its [`KeyMap::label`], the one
+    /// the key bar shows, so screen and voice name the same key.
+    pub fn key_names(&self) -> KeyNames {
+        KeyNames::new(
+            ACTIONS
+                .iter()
+                .map(|(name, input, _)| (name.to_string(), self.label(*input))),
+        )
+    }
 }
 
 /// Watches for the staff's exit sequence (config `staff_exit_keys`); none by
@@ -292,6 +303,25 @@ mod tests {
         assert_eq!(map.label(Input::Yes).as_deref(), Some("1"));
         assert_eq!(map.label(Input::Back).as_deref(), Some("4"));
         assert_eq!(map.label(Input::StartOver).as_deref(), Some("Esc"));
+    }
+
+    #[test]
+    fn the_default_map_names_the_keys_the_built_in_phrases_were_written_with() {
+        assert_eq!(KeyMap::default().key_names(), KeyNames::default());
+    }
+
+    #[test]
+    fn a_remapped_action_names_its_new_first_key() {
+        let map = KeyMap::with_overrides(&[
+            (Input::Yes, vec!["y".into(), "5".into()]),
+            (Input::Help, vec!["F1".into()]),
+            (Input::Back, Vec::new()),
+        ]);
+        let names = map.key_names();
+        assert_eq!(names.key("yes"), Some("5"));
+        assert_eq!(names.key("help"), Some("F1"));
+        assert_eq!(names.key("back"), None);
+        assert_eq!(names.key("no"), Some("2"));
     }
 
     #[test]

@@ -139,6 +139,8 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
         idle.idle_timeout = Duration::from_secs(secs.max(1));
     }
     let keys = KeyMap::with_overrides(&setup.config.keys);
+    // The prompts name the keys this map binds, as the key bar does.
+    setup.flow.name_keys(&keys.key_names());
     let (session, effects) = Session::new(setup.flow, idle, Instant::now());
     let mut kiosk = Kiosk {
         session,

@@ -377,6 +377,58 @@ fn a_config_file_is_checked_and_its_flow_with_it() {
     assert!(run.stdout.contains("(bundled): ok"), "{}", run.stdout);
 }
 
+// See: after a [keys] remap the voice named keys that did nothing.
+#[test]
+fn a_config_that_moves_keys_warns_of_overrides_that_name_them_in_their_own_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("kiosk.toml");
+    let flow = format!("{GOOD_DIR}/key_prompts_in_own_words.toml");
+    fs::write(
+        &config,
+        "[keys]\nyes = [\"5\"]\nno = [\"6\"]\nhelp = [\"h\", \"?\"]\n",
+    )
+    .expect("write config");
+    let run = kiosk_check(&[
+        OsStr::new("--config"),
+        config.as_os_str(),
+        OsStr::new(&flow),
+    ]);
+    assert_eq!(run.code, Some(0), "warnings only: {}", run.stderr);
+    let moved = |at: &str, phrase: &str, action: &str, key: &str| {
+        format!(
+            "{flow}:{at}: warning: ui.{phrase}: lacks {{key:{action}}}, and [keys] makes \
+             \"{key}\" the key for {action}: the kiosk would name a key that does nothing; \
+             write {{key:{action}}} where the key goes"
+        )
+    };
+    let want = [
+        moved("39:19", "ja.prompt_question", "yes", "5"),
+        moved("39:19", "ja.prompt_question", "no", "6"),
+        moved("42:19", "en.prompt_question", "no", "6"),
+        moved("43:14", "en.help_offer", "help", "?"),
+    ];
+    let printed: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(printed, want, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains(&format!("{flow}: ok: flow \"tiny-help\""))
+            && run.stdout.contains("4 warning(s)"),
+        "{}",
+        run.stdout
+    );
+    // The same flow with the default keys (no config) is clean.
+    let run = kiosk_check(&[&flow]);
+    assert_eq!((run.code, run.stderr.as_str()), (Some(0), ""));
+    // A remap that keeps each action's first key says nothing.
+    fs::write(&config, "[keys]\nyes = [\"y\", \"1\"]\n").expect("write config");
+    let run = kiosk_check(&[
+        OsStr::new("--config"),
+        config.as_os_str(),
+        OsStr::new(&flow),
+    ]);
+    assert_eq!((run.code, run.stderr.as_str()), (Some(0), ""));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("mkdir");
     for entry in fs::read_dir(from).expect("read dir").flatten() {

@@ -1,14 +1,16 @@
 //! Warnings about how a valid flow will sound and feel at the counter, not
 //! about its rules: a question that reads as a menu, a step too long to
-//! listen to, and a stretch of notes with nothing to answer. Each is given
-//! at the step it is about.
+//! listen to, a stretch of notes with nothing to answer, and (for the key
+//! map a config gives) a phrase that names a key that does nothing. Each is
+//! given at the step or phrase it is about.
 
 use std::time::Duration;
 
-use super::parse::RawStep;
+use super::key_names::{self, KeyNames};
+use super::parse::{self, RawStep, RawUi};
 use super::speech_length::estimate_secs;
 use super::{Flow, LangIx, Phrase, Step, StepIx, StepKind};
-use crate::diag::Collector;
+use crate::diag::{Collector, Diagnostic};
 
 /// A step whose spoken form runs longer than this at the default rate
 /// keeps an older listener too long before she can press anything.
@@ -58,6 +60,62 @@ pub fn warn(flow: &Flow, raw: &[RawStep], diag: &mut Collector<'_>) {
                     "{path}: {run} notes in a row ({}) with nothing to answer; \
                      make one a question, or join them",
                     ids.join(" → ")
+                ),
+            );
+        }
+    }
+}
+
+/// Warnings about the keys a flow file's `[ui.LANG]` overrides name, for
+/// the key map `keys` the kiosk will run with (from the config's `[keys]`):
+/// a `{key:…}` that names no action, and an override of a phrase that names
+/// keys (the built-in one says `{key:yes}`) without that placeholder while
+/// `keys` moves the action to another key, so that the kiosk would tell the
+/// customer to press a key that does nothing. Each at the override's text.
+pub fn key_warnings(name: &str, source: &str, keys: &KeyNames) -> Vec<Diagnostic> {
+    // The file's own problems are the load's to report: only the overrides
+    // and their places are wanted here.
+    let raw = parse::parse(source, &mut Collector::new(name, source));
+    let mut diag = Collector::new(name, source);
+    for ui in &raw.ui {
+        warn_override_keys(ui, keys, &mut diag);
+    }
+    diag.finish()
+}
+
+fn warn_override_keys(ui: &RawUi, keys: &KeyNames, diag: &mut Collector<'_>) {
+    let lang = ui.lang.get_ref();
+    for (name, text) in &ui.phrases {
+        let Some(phrase) = Phrase::from_name(name.get_ref()) else {
+            continue; // an error of the load's
+        };
+        let path = format!("ui.{lang}.{phrase}");
+        for action in key_names::placeholders(text.get_ref()) {
+            if !key_names::is_action(action) {
+                let actions: Vec<&str> = key_names::actions().collect();
+                diag.warning(
+                    text.span(),
+                    format!(
+                        "{path}: {{key:{action}}} names no action (the actions: {})",
+                        actions.join(", ")
+                    ),
+                );
+            }
+        }
+        for action in phrase.key_actions() {
+            let placeholder = key_names::placeholder(action);
+            if !keys.is_remapped(action) || text.get_ref().contains(&placeholder) {
+                continue;
+            }
+            let now = match keys.key(action) {
+                Some(key) => format!("[keys] makes \"{key}\" the key for {action}"),
+                None => format!("[keys] gives {action} no key"),
+            };
+            diag.warning(
+                text.span(),
+                format!(
+                    "{path}: lacks {placeholder}, and {now}: the kiosk would name a key \
+                     that does nothing; write {placeholder} where the key goes"
                 ),
             );
         }
@@ -195,6 +253,83 @@ mod tests {
     fn warnings(loaded: &crate::flow::Loaded) -> Vec<String> {
         assert!(loaded.flow.is_some(), "{:?}", loaded.diagnostics);
         loaded.diagnostics.iter().map(|d| d.to_string()).collect()
+    }
+
+    /// A one-step English flow with `ui` as its `[ui.en]` table.
+    fn with_ui(ui: &str) -> String {
+        format!(
+            "[flow]\nid = \"t\"\nstart = \"a\"\nlanguages = [\"en\"]\ntitle = {{ en = \"T\" }}\n\
+             [outcomes.done]\ntitle = {{ en = \"Done\" }}\n\
+             [steps.a]\ntext = {{ en = \"Done.\" }}\nend = \"done\"\n[ui.en]\n{ui}"
+        )
+    }
+
+    fn keys(pairs: &[(&str, Option<&str>)]) -> KeyNames {
+        KeyNames::new(
+            pairs
+                .iter()
+                .map(|(a, k)| (a.to_string(), k.map(str::to_string))),
+        )
+    }
+
+    fn key_warning_lines(source: &str, keys: &KeyNames) -> Vec<String> {
+        assert!(load_source("t.toml", source).flow.is_some());
+        key_warnings("t.toml", source, keys)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn an_override_that_names_a_moved_key_in_its_own_words_warns_at_its_text() {
+        let source = with_ui("prompt_question = \"Press 1 for yes, or 2 for no.\"\n");
+        let moved = keys(&[("yes", Some("5"))]);
+        assert_eq!(
+            key_warning_lines(&source, &moved),
+            vec![
+                "t.toml:12:19: warning: ui.en.prompt_question: lacks {key:yes}, and [keys] \
+                 makes \"5\" the key for yes: the kiosk would name a key that does nothing; \
+                 write {key:yes} where the key goes"
+            ]
+        );
+        let unbound = keys(&[("no", None)]);
+        let w = key_warning_lines(&source, &unbound);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("lacks {key:no}, and [keys] gives no no key"),
+            "{w:?}"
+        );
+        // The default keys, or another action moved: nothing to say.
+        assert!(key_warning_lines(&source, &KeyNames::default()).is_empty());
+        assert!(key_warning_lines(&source, &keys(&[("help", Some("5"))])).is_empty());
+    }
+
+    #[test]
+    fn an_override_with_the_placeholder_or_of_a_keyless_phrase_is_fine() {
+        let moved = keys(&[("yes", Some("5")), ("help", Some("h"))]);
+        let source = with_ui(
+            "prompt_question = \"Press {key:yes} for yes, or 2 for no.\"\n\
+             idle_warning = \"Still there? Press 1.\"\n",
+        );
+        assert!(key_warning_lines(&source, &moved).is_empty());
+        let source = with_ui("help_offer = \"Press 9.\"\n");
+        let w = key_warning_lines(&source, &moved);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("ui.en.help_offer: lacks {key:help}"), "{w:?}");
+    }
+
+    #[test]
+    fn a_placeholder_that_names_no_action_warns_with_any_keys() {
+        let source = with_ui("prompt_note = \"Press {key:jump}.\"\n");
+        let w = key_warning_lines(&source, &KeyNames::default());
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "t.toml:12:15: warning: ui.en.prompt_note: {key:jump} names no action \
+                 (the actions: yes, no, continue,"
+            ),
+            "{w:?}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `validate` checks every rule (each kind in a `validate_*` file) and builds
 //! the [`Flow`] the engine walks.
 
+pub mod key_names;
 mod lint;
 mod parse;
 pub mod phrases;
@@ -27,6 +28,8 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::diag::{Collector, Diagnostic};
+pub use key_names::KeyNames;
+pub use lint::key_warnings;
 pub use phrases::{Phrase, PhraseTable};
 pub use read_bounded::ReadProblem;
 pub use spoken::{spoken_texts, SpokenText, SPOKEN_PHRASES};
@@ -162,6 +165,14 @@ impl Flow {
 
     pub fn phrase(&self, lang: LangIx, phrase: Phrase) -> &str {
         self.phrases.get(lang.0).map_or("", |t| t.get(phrase))
+    }
+
+    /// Names the keys of the key map the kiosk runs with in every phrase
+    /// (they name the default map's keys until this is called).
+    pub fn name_keys(&mut self, keys: &KeyNames) {
+        for table in &mut self.phrases {
+            table.name_keys(keys);
+        }
     }
 
     /// The stage's place (1-based) and the number of stages, for progress.

@@ -4,9 +4,28 @@
 //! any other language; phrases added later fall back to English there (see
 //! [`Since`]). Phrases ending in `_say` are the spoken form of the phrase of
 //! the same name (kana for Japanese, so a kana-only voice reads it right);
-//! where one is missing the shown text is spoken.
+//! where one is missing the shown text is spoken. A phrase that names a key
+//! says `{key:ACTION}` there ([`super::key_names`]), filled from the key map
+//! the kiosk runs with: the default map until [`PhraseTable::name_keys`].
 
 use std::fmt;
+
+use super::key_names::{self, Form, KeyNames};
+
+/// The fixed phrases that are spoken (the others are only shown): a key
+/// they name is said by its spoken name.
+pub const SPOKEN_PHRASES: [Phrase; 10] = [
+    Phrase::PromptQuestion,
+    Phrase::PromptNote,
+    Phrase::PromptEnding,
+    Phrase::EchoYes,
+    Phrase::EchoNo,
+    Phrase::IdleWarningSay,
+    Phrase::ConfirmStartOverSay,
+    Phrase::KeyGuideSay,
+    Phrase::HelpOfferSay,
+    Phrase::StaffCalledSay,
+];
 
 /// When a phrase joined the table. A flow in a language the kiosk has no
 /// phrases for must give every phrase of the first table in `[ui.LANG]`; a
@@ -73,14 +92,14 @@ phrases! {
     LanguageName = "language_name", None, First, ja: "日本語", en: "English";
     StageProgress = "stage_progress", None, First, ja: "第{n}段階 / {total}", en: "Stage {n} of {total}";
     PromptQuestion = "prompt_question", None, First,
-        ja: "はいなら、いちを。いいえなら、にを おしてください。",
-        en: "Press 1 for yes, or 2 for no.";
+        ja: "はいなら、{key:yes}を。いいえなら、{key:no}を おしてください。",
+        en: "Press {key:yes} for yes, or {key:no} for no.";
     PromptNote = "prompt_note", None, First,
-        ja: "つづけるには、いちを おしてください。",
-        en: "Press 1 to go on.";
+        ja: "つづけるには、{key:yes}を おしてください。",
+        en: "Press {key:yes} to go on.";
     PromptEnding = "prompt_ending", None, First,
-        ja: "さいしょの がめんに もどるには、いちを おしてください。",
-        en: "Press 1 to return to the first screen.";
+        ja: "さいしょの がめんに もどるには、{key:yes}を おしてください。",
+        en: "Press {key:yes} to return to the first screen.";
     EchoYes = "echo_yes", None, First, ja: "はい", en: "Yes";
     EchoNo = "echo_no", None, First, ja: "いいえ", en: "No";
     IdleWarning = "idle_warning", None, First,
@@ -96,20 +115,20 @@ phrases! {
         ja: "最初からやり直しますか？",
         en: "Start again from the beginning?";
     ConfirmStartOverSay = "confirm_start_over_say", Some(Phrase::ConfirmStartOver), First,
-        ja: "さいしょから やりなおしますか？ はいなら、いちを。いいえなら、にを おしてください。",
-        en: "Start again from the beginning? Press 1 for yes, or 2 for no.";
+        ja: "さいしょから やりなおしますか？ はいなら、{key:yes}を。いいえなら、{key:no}を おしてください。",
+        en: "Start again from the beginning? Press {key:yes} for yes, or {key:no} for no.";
     KeyGuide = "key_guide", None, First,
-        ja: "1 はい・次へ\n2 いいえ\n0 もう一度聞く\n4 戻る\n9 もう一度押すと係の者を呼びます\n7 ゆっくり　8 はやく\n- 小さく　+ 大きく\n/ 言語を切り替える\n. 一時停止",
-        en: "1 yes / next\n2 no\n0 hear it again\n4 back\n9 again to call staff\n7 slower   8 faster\n- quieter   + louder\n/ switch language\n. pause";
+        ja: "{key:yes} はい・次へ\n{key:no} いいえ\n{key:repeat} もう一度聞く\n{key:back} 戻る\n{key:help} もう一度押すと係の者を呼びます\n{key:slower} ゆっくり　{key:faster} はやく\n{key:quieter} 小さく　{key:louder} 大きく\n{key:language} 言語を切り替える\n{key:pause} 一時停止",
+        en: "{key:yes} yes / next\n{key:no} no\n{key:repeat} hear it again\n{key:back} back\n{key:help} again to call staff\n{key:slower} slower   {key:faster} faster\n{key:quieter} quieter   {key:louder} louder\n{key:language} switch language\n{key:pause} pause";
     KeyGuideSay = "key_guide_say", Some(Phrase::KeyGuide), First,
-        ja: "いちは、はい。にーは、いいえ。ぜろで、もういちど ききます。よんで、もどります。きゅうを もういちど おすと、かかりのものを よびます。ななと はちで、はやさを かえます。マイナスと プラスで、おおきさを かえます。スラッシュで、ことばを かえます。",
-        en: "1 is yes. 2 is no. 0 hears it again. 4 goes back. Press 9 once more to call staff. 7 and 8 change the speed. Minus and plus change the volume. Slash switches the language.";
+        ja: "{key:yes}は、はい。{key:no}は、いいえ。{key:repeat}で、もういちど ききます。{key:back}で、もどります。{key:help}を もういちど おすと、かかりのものを よびます。{key:slower}と {key:faster}で、はやさを かえます。{key:quieter}と {key:louder}で、おおきさを かえます。{key:language}で、ことばを かえます。",
+        en: "{key:yes} is yes. {key:no} is no. {key:repeat} hears it again. {key:back} goes back. Press {key:help} once more to call staff. {key:slower} and {key:faster} change the speed. {key:quieter} and {key:louder} change the volume. {key:language} switches the language.";
     HelpOffer = "help_offer", None, First,
-        ja: "わからないときは 9 を押してください。",
-        en: "Not sure? Press 9 for help.";
+        ja: "わからないときは {key:help} を押してください。",
+        en: "Not sure? Press {key:help} for help.";
     HelpOfferSay = "help_offer_say", Some(Phrase::HelpOffer), First,
-        ja: "わからないときは、きゅうを おしてください。",
-        en: "Not sure? Press 9 for help.";
+        ja: "わからないときは、{key:help}を おしてください。",
+        en: "Not sure? Press {key:help} for help.";
     StaffCalled = "staff_called", None, First,
         ja: "係の者を呼びました。少しお待ちください。",
         en: "We have called a member of staff. Please wait a moment.";
@@ -147,6 +166,29 @@ impl Phrase {
         }
     }
 
+    /// The actions whose keys the built-in phrase names (`{key:yes}` …),
+    /// each once, in order. An override that names the keys itself is only
+    /// right while they are the default ones (`check --config` says so).
+    pub fn key_actions(self) -> Vec<&'static str> {
+        let mut actions: Vec<&'static str> = Vec::new();
+        for action in key_names::placeholders(self.builtin_en()) {
+            if !actions.contains(&action) {
+                actions.push(action);
+            }
+        }
+        actions
+    }
+
+    /// Whether the phrase is spoken (so a key in it is said by name) or
+    /// only shown.
+    pub fn form(self) -> Form {
+        if SPOKEN_PHRASES.contains(&self) {
+            Form::Spoken
+        } else {
+            Form::Shown
+        }
+    }
+
     /// Whether every language must give this phrase (a `_say` need not be,
     /// nor a phrase added later).
     pub fn required(self) -> bool {
@@ -165,9 +207,13 @@ impl fmt::Display for Phrase {
 }
 
 /// Every phrase for one language, resolved (overrides over built-ins, `_say`
-/// falling back to the shown text).
+/// falling back to the shown text), as written and with its keys named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhraseTable {
+    lang: String,
+    /// As resolved, `{key:…}` placeholders and all.
+    templates: Vec<String>,
+    /// The templates with the keys of [`PhraseTable::name_keys`] filled in.
     texts: Vec<String>,
 }
 
@@ -203,7 +249,7 @@ impl PhraseTable {
         }
         // A `_say` first falls back to the shown text in the same language;
         // a later phrase that is still missing, to the English one.
-        let texts = Phrase::ALL
+        let templates = Phrase::ALL
             .iter()
             .map(|p| {
                 given(*p)
@@ -212,9 +258,26 @@ impl PhraseTable {
                     .unwrap_or_default()
             })
             .collect();
-        Ok(PhraseTable { texts })
+        let mut table = PhraseTable {
+            lang: lang.to_string(),
+            templates,
+            texts: Vec::new(),
+        };
+        table.name_keys(&KeyNames::default());
+        Ok(table)
     }
 
+    /// Fills every phrase's `{key:…}` placeholders from `keys`: the label
+    /// in shown phrases, the spoken name in spoken ones.
+    pub fn name_keys(&mut self, keys: &KeyNames) {
+        self.texts = Phrase::ALL
+            .iter()
+            .zip(&self.templates)
+            .map(|(p, template)| key_names::fill(template, &self.lang, p.form(), keys))
+            .collect();
+    }
+
+    /// The phrase as the kiosk shows or says it, keys named.
     pub fn get(&self, phrase: Phrase) -> &str {
         let ix = Phrase::ALL.iter().position(|p| *p == phrase).unwrap_or(0);
         self.texts.get(ix).map_or("", String::as_str)
@@ -256,6 +319,171 @@ mod tests {
             let kanji = text.chars().find(|c| ('\u{4e00}'..='\u{9fff}').contains(c));
             assert_eq!(kanji, None, "{p}: {text}");
         }
+    }
+
+    /// The key-naming phrases as they were written before they named keys
+    /// through placeholders: the default key map must give them unchanged
+    /// (the bundled clips are keyed by these texts).
+    const AS_WRITTEN: &[(Phrase, &str, &str)] = &[
+        (
+            Phrase::PromptQuestion,
+            "はいなら、いちを。いいえなら、にを おしてください。",
+            "Press 1 for yes, or 2 for no.",
+        ),
+        (
+            Phrase::PromptNote,
+            "つづけるには、いちを おしてください。",
+            "Press 1 to go on.",
+        ),
+        (
+            Phrase::PromptEnding,
+            "さいしょの がめんに もどるには、いちを おしてください。",
+            "Press 1 to return to the first screen.",
+        ),
+        (
+            Phrase::ConfirmStartOverSay,
+            "さいしょから やりなおしますか？ はいなら、いちを。いいえなら、にを おしてください。",
+            "Start again from the beginning? Press 1 for yes, or 2 for no.",
+        ),
+        (
+            Phrase::KeyGuide,
+            "1 はい・次へ\n2 いいえ\n0 もう一度聞く\n4 戻る\n9 もう一度押すと係の者を呼びます\n7 ゆっくり　8 はやく\n- 小さく　+ 大きく\n/ 言語を切り替える\n. 一時停止",
+            "1 yes / next\n2 no\n0 hear it again\n4 back\n9 again to call staff\n7 slower   8 faster\n- quieter   + louder\n/ switch language\n. pause",
+        ),
+        (
+            Phrase::KeyGuideSay,
+            "いちは、はい。にーは、いいえ。ぜろで、もういちど ききます。よんで、もどります。きゅうを もういちど おすと、かかりのものを よびます。ななと はちで、はやさを かえます。マイナスと プラスで、おおきさを かえます。スラッシュで、ことばを かえます。",
+            "1 is yes. 2 is no. 0 hears it again. 4 goes back. Press 9 once more to call staff. 7 and 8 change the speed. Minus and plus change the volume. Slash switches the language.",
+        ),
+        (
+            Phrase::HelpOffer,
+            "わからないときは 9 を押してください。",
+            "Not sure? Press 9 for help.",
+        ),
+        (
+            Phrase::HelpOfferSay,
+            "わからないときは、きゅうを おしてください。",
+            "Not sure? Press 9 for help.",
+        ),
+    ];
+
+    #[test]
+    fn the_default_keys_give_every_phrase_as_it_was_written() {
+        for (lang, pick) in [("ja", 0), ("en", 1)] {
+            let table = PhraseTable::resolve(lang, &[]).unwrap();
+            for (phrase, ja, en) in AS_WRITTEN {
+                let want = [*ja, *en][pick];
+                assert_eq!(table.get(*phrase), want, "{phrase} {lang}");
+            }
+            for p in Phrase::ALL {
+                if p.key_actions().is_empty() {
+                    assert_eq!(table.get(*p), p.builtin(lang).unwrap(), "{p} {lang}");
+                } else {
+                    assert!(AS_WRITTEN.iter().any(|(q, _, _)| q == p), "{p} names keys");
+                }
+            }
+        }
+    }
+
+    fn remapped() -> KeyNames {
+        KeyNames::new(
+            [
+                ("yes", "5"),
+                ("no", "6"),
+                ("help", "Enter"),
+                ("quieter", "*"),
+            ]
+            .map(|(a, k)| (a.to_string(), Some(k.to_string()))),
+        )
+    }
+
+    #[test]
+    fn a_remap_is_named_in_shown_and_spoken_phrases() {
+        let mut ja = PhraseTable::resolve("ja", &[]).unwrap();
+        ja.name_keys(&remapped());
+        assert_eq!(
+            ja.get(Phrase::PromptQuestion),
+            "はいなら、ごを。いいえなら、ろくを おしてください。"
+        );
+        assert!(ja
+            .get(Phrase::KeyGuideSay)
+            .starts_with("ごーは、はい。ろくは、いいえ。"));
+        assert!(ja
+            .get(Phrase::KeyGuideSay)
+            .contains("こめじるしと プラスで"));
+        assert!(ja
+            .get(Phrase::KeyGuide)
+            .starts_with("5 はい・次へ\n6 いいえ\n"));
+        assert!(ja.get(Phrase::KeyGuide).contains("\n* 小さく　+ 大きく\n"));
+        assert_eq!(
+            ja.get(Phrase::HelpOffer),
+            "わからないときは Enter を押してください。"
+        );
+        assert_eq!(
+            ja.get(Phrase::HelpOfferSay),
+            "わからないときは、エンターを おしてください。"
+        );
+        let mut en = PhraseTable::resolve("en", &[]).unwrap();
+        en.name_keys(&remapped());
+        assert_eq!(
+            en.get(Phrase::PromptQuestion),
+            "Press 5 for yes, or 6 for no."
+        );
+        assert!(en.get(Phrase::KeyGuideSay).contains(
+            "Press Enter once more to call staff. 7 and 8 change the speed. Star and plus"
+        ));
+        // Back to the default map: the phrases as written again.
+        en.name_keys(&KeyNames::default());
+        assert_eq!(
+            en.get(Phrase::PromptQuestion),
+            "Press 1 for yes, or 2 for no."
+        );
+    }
+
+    #[test]
+    fn an_override_names_keys_only_where_it_says_so() {
+        let overrides = [
+            (
+                Phrase::PromptNote,
+                "Hit {key:yes} or {key:continue}.".to_string(),
+            ),
+            (Phrase::PromptEnding, "Press 1 to start again.".to_string()),
+        ];
+        let mut en = PhraseTable::resolve("en", &overrides).unwrap();
+        en.name_keys(&remapped());
+        assert_eq!(en.get(Phrase::PromptNote), "Hit 5 or Enter.");
+        assert_eq!(en.get(Phrase::PromptEnding), "Press 1 to start again.");
+    }
+
+    #[test]
+    fn a_say_that_falls_back_to_its_shown_text_names_keys_aloud() {
+        let mut all: Vec<_> = Phrase::ALL
+            .iter()
+            .filter(|p| p.required())
+            .map(|p| (*p, format!("fr:{p}")))
+            .collect();
+        all.push((Phrase::KeyGuide, "{key:quieter} moins fort".into()));
+        let fr = PhraseTable::resolve("fr", &all).unwrap();
+        assert_eq!(fr.get(Phrase::KeyGuide), "- moins fort");
+        // Another language says the English key names.
+        assert_eq!(fr.get(Phrase::KeyGuideSay), "Minus moins fort");
+    }
+
+    #[test]
+    fn both_languages_name_the_same_keys() {
+        for p in Phrase::ALL {
+            let names = |lang| {
+                let mut found = key_names::placeholders(p.builtin(lang).unwrap());
+                found.sort_unstable();
+                found.dedup();
+                found
+            };
+            assert_eq!(names("ja"), names("en"), "{p}");
+            assert!(names("en").iter().all(|a| key_names::is_action(a)), "{p}");
+        }
+        assert_eq!(Phrase::PromptQuestion.key_actions(), vec!["yes", "no"]);
+        assert_eq!(Phrase::HelpOffer.key_actions(), vec!["help"]);
+        assert!(Phrase::IdleWarning.key_actions().is_empty());
     }
 
     #[test]

@@ -2,21 +2,8 @@
 //! `scripts/render-audio` renders into clips, and what `check` compares
 //! the clip manifest against.
 
-use super::{Flow, LangIx, Phrase};
-
-/// The fixed phrases that are spoken (the others are only shown).
-pub const SPOKEN_PHRASES: [Phrase; 10] = [
-    Phrase::PromptQuestion,
-    Phrase::PromptNote,
-    Phrase::PromptEnding,
-    Phrase::EchoYes,
-    Phrase::EchoNo,
-    Phrase::IdleWarningSay,
-    Phrase::ConfirmStartOverSay,
-    Phrase::KeyGuideSay,
-    Phrase::HelpOfferSay,
-    Phrase::StaffCalledSay,
-];
+pub use super::phrases::SPOKEN_PHRASES;
+use super::{Flow, LangIx};
 
 /// One spoken text: `steps.ID.text`, `steps.ID.list.N` or `ui.PHRASE`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -154,7 +154,10 @@ fn render_header(scene: &Scene<'_>, area: Rect, buf: &mut Buffer) {
         let paused = format!("[{}]", scene.phrase(Phrase::KeyPause));
         let w = width_u16(&paused);
         if w + 2 < area.width {
-            put(buf, area.right() - w, area.y + 1, &paused, w, theme::mark());
+            let at = Rect::new(area.right() - w, area.y + 1, w, 1);
+            // It sits over the end of a long progress line.
+            split_wide_cells_left_of(at, buf);
+            put(buf, at.x, at.y, &paused, w, theme::mark());
         }
     }
 }
@@ -403,8 +406,9 @@ fn two_columns(lines: &[(String, bool)], width: usize) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// A wide character just left of `area` would paint over its left border:
-/// blank it (its right half is inside the box and cleared anyway).
+/// A wide character just left of `area` would paint over what is drawn at
+/// its left edge (an overlay's border, the paused mark's bracket): blank it
+/// (its right half is inside `area` and drawn over anyway).
 fn split_wide_cells_left_of(area: Rect, buf: &mut Buffer) {
     let Some(x) = area.x.checked_sub(1) else {
         return;
