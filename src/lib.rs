@@ -16,6 +16,7 @@ pub mod input;
 pub mod journal;
 pub mod key_decode;
 pub mod log;
+pub mod record;
 pub mod regular_file;
 pub mod report;
 pub mod run;

@@ -9,10 +9,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Timelike};
+use clap::Args;
 use ratatui::layout::Rect;
 
-use crate::cli::RunArgs;
 use crate::config::{self, Config};
 use crate::engine::{Effect, Input, Now, Overlay, Session};
 use crate::flow::{self, Flow, LangIx};
@@ -23,6 +22,35 @@ use crate::speech::{clips, Speech, SpeechStatus};
 use crate::terminal::{self, TermInput, TerminalGuard};
 use crate::trace::Trace;
 use crate::ui::{self, Mark, Scene};
+
+/// Options of `kiosk run` (DESIGN section 7).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Flow file (default: the config's, else the bundled flow).
+    #[arg(long, value_name = "FILE")]
+    pub flow: Option<PathBuf>,
+    /// Config file (default: /etc/counter-kiosk/kiosk.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where journal files go.
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Where the flow's pre-rendered clips are.
+    #[arg(long, value_name = "DIR")]
+    pub audio_dir: Option<PathBuf>,
+    /// Each customer's starting language (a code the flow declares).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Seconds without a key before "are you still there?".
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+    /// Run silent (for tests).
+    #[arg(long)]
+    pub no_speech: bool,
+    /// Append the timing trace (DESIGN section 9) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
 
 /// The exit status that keeps the service stopped for maintenance.
 pub const STAFF_EXIT_STATUS: u8 = 64;
@@ -366,15 +394,9 @@ impl Kiosk {
 }
 
 fn now() -> Now {
-    let local = chrono::Local::now();
     Now {
         mono: Instant::now(),
-        local_hour: LocalHour {
-            year: local.year(),
-            month: u8::try_from(local.month()).unwrap_or(1),
-            day: u8::try_from(local.day()).unwrap_or(1),
-            hour: u8::try_from(local.hour()).unwrap_or(0),
-        },
+        local_hour: LocalHour::now(),
     }
 }
 
@@ -427,7 +449,7 @@ fn settle(args: &RunArgs) -> Result<Setup, flow::LoadError> {
         .journal_dir
         .clone()
         .or_else(|| config.journal_dir.clone())
-        .unwrap_or_else(default_journal_dir);
+        .unwrap_or_else(config::default_journal_dir);
     Ok(Setup {
         config,
         flow,
@@ -462,26 +484,6 @@ fn load_flow(
     }
     // The bundled flow is valid: a unit test loads it on every build.
     Flow::bundled()
-}
-
-/// `$STATE_DIRECTORY` (systemd), else `$XDG_STATE_HOME/counter-kiosk`, else
-/// `~/.local/state/counter-kiosk`.
-pub fn default_journal_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
-        if let Some(first) = dir
-            .to_string_lossy()
-            .split(':')
-            .next()
-            .filter(|s| !s.is_empty())
-        {
-            return PathBuf::from(first);
-        }
-    }
-    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("counter-kiosk");
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-    home.join(".local/state/counter-kiosk")
 }
 
 fn spawn_key_thread(tx: Sender<Event>, trace: Trace) {

@@ -15,7 +15,7 @@ pub use settings::{Level, SpeechSettings};
 pub use timers::Timer;
 
 use crate::flow::{LangIx, StepIx};
-use crate::journal::{LocalHour, Record};
+use crate::record::{LocalHour, Record};
 
 /// What the customer asked for, from the key map (never terminal types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

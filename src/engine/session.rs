@@ -9,7 +9,7 @@ use super::{
     Effect, EngineConfig, Input, Now, Overlay, SpeechKind, SpeechSettings, Tone, Utterance, View,
 };
 use crate::flow::{Flow, LangIx, Phrase, StepIx, StepKind};
-use crate::journal::Answer;
+use crate::record::Answer;
 
 /// Where the kiosk is between and within customers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
