@@ -702,6 +702,7 @@ impl Sim {
             paused: false,
             settings: self.config.speech,
             in_session: false,
+            can_go_back: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The engine on a fake clock: whole sessions in microseconds, with
 //! synthetic instants and no terminal or sound card.
 
+mod back;
 mod wait_s;
 
 use std::time::{Duration, Instant};
