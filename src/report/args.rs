@@ -1,5 +1,5 @@
 //! The options of `kiosk report` (DESIGN section 7), as `clap` reads them;
-//! [`super::cli`](crate::cli) puts them on the command line.
+//! [`crate::cli`] puts them on the command line.
 
 use std::path::PathBuf;
 
