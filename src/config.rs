@@ -20,6 +20,28 @@ use crate::toml_tree::{self as tree, join_path, Controls};
 /// Where the installed kiosk looks when no `--config` is given.
 pub const DEFAULT_PATH: &str = "/etc/counter-kiosk/kiosk.toml";
 
+/// The journal directory when neither `--journal-dir` nor `journal_dir`
+/// names one (DESIGN section 10): `$STATE_DIRECTORY` (systemd; its first
+/// entry), else `$XDG_STATE_HOME/counter-kiosk`, else
+/// `~/.local/state/counter-kiosk`. `run`, `report` and `doctor` all ask here.
+pub fn default_journal_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
+        if let Some(first) = dir
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .filter(|s| !s.is_empty())
+        {
+            return PathBuf::from(first);
+        }
+    }
+    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("counter-kiosk");
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".local/state/counter-kiosk")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpeechConfig {
     pub enabled: bool,

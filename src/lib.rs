@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod app;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod input;
 pub mod journal;
 pub mod key_decode;
 pub mod log;
+pub mod record;
 pub mod regular_file;
 pub mod report;
 pub mod run;

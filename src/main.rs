@@ -5,10 +5,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use counter_kiosk::app::{Exit, STAFF_EXIT_STATUS};
 use counter_kiosk::cli::{Cli, Mode};
 use counter_kiosk::doctor;
 use counter_kiosk::flow::{self, Flow};
-use counter_kiosk::run::{self, Exit};
+use counter_kiosk::run;
 use counter_kiosk::{check, graph, report};
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -16,7 +17,7 @@ fn main() -> anyhow::Result<ExitCode> {
     match Cli::parse().into_mode() {
         Mode::Run(args) => Ok(match run::run(&args)? {
             Exit::Stopped => ExitCode::SUCCESS,
-            Exit::Staff => ExitCode::from(run::STAFF_EXIT_STATUS),
+            Exit::Staff => ExitCode::from(STAFF_EXIT_STATUS),
             Exit::TerminalLost => ExitCode::from(1),
         }),
         Mode::Report(args) => match report::run(&args, std::io::stdout().lock()) {

@@ -1,7 +1,8 @@
-//! `kiosk run`: wiring the pure engine to its edges (terminal, keys, speech,
-//! journal, trace, signals) and the event loop. One channel feeds the UI
-//! thread; it sleeps until an event or the engine's next deadline, never
-//! polls, and never waits on speech or disk.
+//! `kiosk run`: wiring only. The pure [`App`] (and the engine under it) to
+//! its edges: terminal, keys, speech, journal, trace, signals, and the one
+//! executor of their effects. One channel feeds the UI thread; it sleeps
+//! until an event or the App's next deadline, never polls, and never waits
+//! on speech or disk.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,43 +10,56 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Timelike};
+use clap::Args;
 use ratatui::layout::Rect;
 
-use crate::cli::RunArgs;
+use crate::app::{self, App, Event, Exit, KeyVerdict};
 use crate::config::{self, Config};
-use crate::engine::{Effect, Input, Now, Overlay, Session};
+use crate::engine::{self, Now};
 use crate::flow::{self, Flow, LangIx};
 use crate::input::{ExitSequence, KeyMap};
-use crate::journal::{JournalStatus, JournalWriter, LocalHour};
+use crate::journal::{JournalWriter, LocalHour};
 use crate::log::{self, log};
-use crate::speech::{clips, Speech, SpeechStatus};
+use crate::speech::{clips, Speech};
 use crate::terminal::{self, TermInput, TerminalGuard};
 use crate::trace::Trace;
-use crate::ui::{self, Mark, Scene};
+use crate::ui::{self, Mark};
 
-/// The exit status that keeps the service stopped for maintenance.
-pub const STAFF_EXIT_STATUS: u8 = 64;
-
-/// How the kiosk left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Stopped by a signal (SIGTERM, SIGHUP, SIGINT).
-    Stopped,
-    /// The staff typed the exit sequence.
-    Staff,
-    /// The terminal went away.
-    TerminalLost,
+/// Options of `kiosk run` (DESIGN section 7).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Flow file (default: the config's, else the bundled flow).
+    #[arg(long, value_name = "FILE")]
+    pub flow: Option<PathBuf>,
+    /// Config file (default: /etc/counter-kiosk/kiosk.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where journal files go.
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Where the flow's pre-rendered clips are.
+    #[arg(long, value_name = "DIR")]
+    pub audio_dir: Option<PathBuf>,
+    /// Each customer's starting language (a code the flow declares).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Seconds without a key before "are you still there?".
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+    /// Run silent (for tests).
+    #[arg(long)]
+    pub no_speech: bool,
+    /// Append the timing trace (DESIGN section 9) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// Everything that reaches the UI thread, from any thread.
-enum Event {
-    Key(String),
-    Resize,
-    Terminate,
-    Journal(JournalStatus),
-    Speech(SpeechStatus),
-    InputClosed,
+enum Incoming {
+    /// A key, with when the key thread read it (its time in the trace).
+    Key { name: String, read_at: Instant },
+    /// Anything else, as the App takes it.
+    Event(Event),
 }
 
 /// What `run` settled on before the screen opens.
@@ -100,14 +114,12 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     let (tx, rx) = mpsc::channel();
     let journal_tx = tx.clone();
     let writer = JournalWriter::spawn(setup.journal_dir.clone(), move |status| {
-        let _ = journal_tx.send(Event::Journal(status));
+        let _ = journal_tx.send(Incoming::Event(Event::Journal(status)));
     });
     spawn_signal_thread(tx.clone());
     terminal::install_panic_hook(thread::current().id());
     let mut guard = TerminalGuard::enter()?;
 
-    // "No voice" until the speech thread says it can be heard.
-    setup.marks.push(Mark::NoVoice);
     let speech = if args.no_speech || !setup.config.speech.enabled {
         Speech::silent(trace.clone())
     } else {
@@ -129,32 +141,37 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
                 .then_some(setup.config.speech.tts_layout),
             trace.clone(),
             move |status| {
-                let _ = speech_tx.send(Event::Speech(status));
+                let _ = speech_tx.send(Incoming::Event(Event::Speech(status)));
             },
         )
     };
     spawn_key_thread(tx, trace.clone());
-    let mut idle = setup.config.engine(setup.language);
+    let mut engine = setup.config.engine(setup.language);
     if let Some(secs) = args.idle_timeout {
-        idle.idle_timeout = Duration::from_secs(secs.max(1));
+        engine.idle_timeout = Duration::from_secs(secs.max(1));
     }
     let keys = KeyMap::with_overrides(&setup.config.keys);
     // The prompts name the keys this map binds, as the key bar does.
     setup.flow.name_keys(&keys.key_names());
-    let (session, effects) = Session::new(setup.flow, idle, Instant::now());
-    let mut kiosk = Kiosk {
-        session,
+    let (app, effects) = App::new(
+        setup.flow,
+        engine,
         keys,
-        exit_keys: ExitSequence::new(&setup.config.staff_exit_keys),
+        ExitSequence::new(&setup.config.staff_exit_keys),
+        setup.marks,
+        Instant::now(),
+    );
+    let mut kiosk = Kiosk {
+        app,
         staff_command: setup.config.staff_call_command.clone(),
         speech,
         writer,
         trace: trace.clone(),
-        marks: setup.marks,
         dirty: true,
         clear: false,
     };
-    kiosk.apply(effects);
+    // The App takes no key before its first frame, so nothing can exit yet.
+    let _ = kiosk.apply(effects);
     let exit = kiosk.event_loop(&mut guard.terminal, &rx);
     log(&format!("kiosk stopping: {exit:?}"));
     kiosk.speech.shutdown();
@@ -168,16 +185,14 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     Ok(exit)
 }
 
-/// The kiosk while it runs: the engine and its edges.
+/// The kiosk while it runs: the App and the edges that carry out its
+/// effects.
 struct Kiosk {
-    session: Session,
-    keys: KeyMap,
-    exit_keys: ExitSequence,
+    app: App,
     staff_command: Option<Vec<String>>,
     speech: Speech,
     writer: JournalWriter,
     trace: Trace,
-    marks: Vec<Mark>,
     dirty: bool,
     clear: bool,
 }
@@ -186,7 +201,7 @@ impl Kiosk {
     fn event_loop<B: ratatui::backend::Backend>(
         &mut self,
         terminal: &mut ratatui::Terminal<B>,
-        rx: &Receiver<Event>,
+        rx: &Receiver<Incoming>,
     ) -> Exit {
         loop {
             if self.clear {
@@ -201,116 +216,59 @@ impl Kiosk {
             if self.dirty {
                 self.draw(terminal);
             }
-            let event = match self.next_wake() {
+            let got = match self.app.next_deadline(Instant::now()) {
                 Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
-            let exit = match event {
-                Ok(Event::Key(name)) => self.on_key(&name),
-                Ok(Event::Resize) => {
-                    self.dirty = true;
-                    None
+            let effects = match got {
+                Ok(Incoming::Key { name, read_at }) => {
+                    let effects = self.app.handle(Event::Key(name.clone()), now());
+                    let verdict = KeyVerdict::of(&effects);
+                    self.trace
+                        .key(&name, read_at, verdict.acted, verdict.redraw);
+                    effects
                 }
-                Ok(Event::Journal(status)) => {
-                    self.on_journal_status(&status);
-                    None
-                }
-                Ok(Event::Speech(status)) => {
-                    log(&format!("speech: {status:?}"));
-                    self.marks.retain(|m| *m != Mark::NoVoice);
-                    if !status.has_voice() {
-                        self.marks.push(Mark::NoVoice);
-                    }
-                    self.dirty = true;
-                    None
-                }
-                Ok(Event::Terminate) => Some(Exit::Stopped),
-                Ok(Event::InputClosed) | Err(RecvTimeoutError::Disconnected) => {
-                    Some(Exit::TerminalLost)
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let effects = self.session.handle_timeout(now());
-                    self.apply(effects);
-                    // The idle countdown ticks once a second.
-                    self.dirty |=
-                        matches!(self.session.view().overlay, Overlay::IdleWarning { .. });
-                    None
-                }
+                Ok(Incoming::Event(event)) => self.app.handle(event, now()),
+                Err(RecvTimeoutError::Timeout) => self.app.handle(Event::Timeout, now()),
+                Err(RecvTimeoutError::Disconnected) => self.app.handle(Event::InputClosed, now()),
             };
-            if let Some(exit) = exit {
-                let effects = self.session.handle_shutdown(now());
-                self.apply(effects);
+            if let Some(exit) = self.apply(effects) {
                 return exit;
             }
         }
     }
 
-    /// The engine's next deadline, or the next second of the idle countdown.
-    fn next_wake(&self) -> Option<Instant> {
-        let engine = self.session.next_deadline();
-        let tick = match self.session.view().overlay {
-            Overlay::IdleWarning { reset_at } => {
-                let left = reset_at.saturating_duration_since(Instant::now());
-                let into_second = Duration::from_nanos(u64::from(left.subsec_nanos()));
-                let step = if into_second.is_zero() {
-                    Duration::from_secs(1)
-                } else {
-                    into_second
-                };
-                Some(Instant::now() + step)
-            }
-            _ => None,
-        };
-        match (engine, tick) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    fn on_key(&mut self, name: &str) -> Option<Exit> {
-        if self.exit_keys.feed(name) {
-            return Some(Exit::Staff);
-        }
-        let input = self.keys.input(name)?;
-        if input == Input::Other && self.exit_keys.contains(name) {
-            // A staff key with no customer meaning (F12, …) must not start a
-            // session that the staff exit would then write as abandoned.
-            return None;
-        }
-        let effects = self.session.handle_input(input, now());
-        self.apply(effects);
-        None
-    }
-
-    fn on_journal_status(&mut self, status: &JournalStatus) {
-        self.marks.retain(|m| *m != Mark::JournalError);
-        if let JournalStatus::Failing { pending, error } = status {
-            log(&format!("journal: {error} ({pending} record(s) waiting)"));
-            self.marks.push(Mark::JournalError);
-        } else {
-            log("journal: writing again");
-        }
-        self.dirty = true;
-    }
-
-    fn apply(&mut self, effects: Vec<Effect>) {
+    /// Carries out the App's effects in order; the exit, if one came.
+    fn apply(&mut self, effects: Vec<app::Effect>) -> Option<Exit> {
+        let mut exit = None;
         for effect in effects {
             match effect {
-                Effect::Show(_) => self.dirty = true,
-                Effect::Speak(utterance) => self.speech.speak(&utterance),
-                Effect::StopSpeech => self.speech.stop(),
-                Effect::PauseSpeech => self.speech.pause(),
-                Effect::ResumeSpeech => self.speech.resume(),
-                Effect::SpeechSettings(settings) => self.speech.set_settings(settings),
-                Effect::Tone { tone, volume } => self.speech.tone(tone, volume),
-                Effect::CallStaff => self.call_staff(),
-                Effect::Reset => {
-                    self.speech.stop();
-                    self.clear = true;
-                    self.dirty = true;
-                }
-                Effect::Journal(record) => self.writer.append(record),
+                app::Effect::Engine(effect) => self.apply_engine(effect),
+                app::Effect::Redraw => self.dirty = true,
+                app::Effect::Log(line) => log(&line),
+                app::Effect::Exit(how) => exit = Some(how),
             }
+        }
+        exit
+    }
+
+    fn apply_engine(&mut self, effect: engine::Effect) {
+        use engine::Effect;
+        match effect {
+            Effect::Show(_) => self.dirty = true,
+            Effect::Speak(utterance) => self.speech.speak(&utterance),
+            Effect::StopSpeech => self.speech.stop(),
+            Effect::PauseSpeech => self.speech.pause(),
+            Effect::ResumeSpeech => self.speech.resume(),
+            Effect::SpeechSettings(settings) => self.speech.set_settings(settings),
+            Effect::Tone { tone, volume } => self.speech.tone(tone, volume),
+            Effect::CallStaff => self.call_staff(),
+            Effect::Reset => {
+                self.speech.stop();
+                self.clear = true;
+                self.dirty = true;
+            }
+            Effect::Journal(record) => self.writer.append(record),
         }
     }
 
@@ -338,21 +296,7 @@ impl Kiosk {
     }
 
     fn draw<B: ratatui::backend::Backend>(&mut self, terminal: &mut ratatui::Terminal<B>) {
-        let view = self.session.view();
-        let idle_seconds_left = match view.overlay {
-            Overlay::IdleWarning { reset_at } => {
-                let left = reset_at.saturating_duration_since(Instant::now());
-                Some(left.as_secs() + u64::from(left.subsec_nanos() > 0))
-            }
-            _ => None,
-        };
-        let scene = Scene {
-            flow: self.session.flow(),
-            view,
-            keys: &self.keys,
-            marks: &self.marks,
-            idle_seconds_left,
-        };
+        let scene = self.app.scene(Instant::now());
         let drawn = terminal.draw(|frame| {
             let area: Rect = frame.area();
             ui::render(&scene, area, frame.buffer_mut());
@@ -368,15 +312,9 @@ impl Kiosk {
 }
 
 fn now() -> Now {
-    let local = chrono::Local::now();
     Now {
         mono: Instant::now(),
-        local_hour: LocalHour {
-            year: local.year(),
-            month: u8::try_from(local.month()).unwrap_or(1),
-            day: u8::try_from(local.day()).unwrap_or(1),
-            hour: u8::try_from(local.hour()).unwrap_or(0),
-        },
+        local_hour: LocalHour::now(),
     }
 }
 
@@ -429,7 +367,7 @@ fn settle(args: &RunArgs) -> Result<Setup, flow::LoadError> {
         .journal_dir
         .clone()
         .or_else(|| config.journal_dir.clone())
-        .unwrap_or_else(default_journal_dir);
+        .unwrap_or_else(config::default_journal_dir);
     Ok(Setup {
         config,
         flow,
@@ -466,40 +404,21 @@ fn load_flow(
     Flow::bundled()
 }
 
-/// `$STATE_DIRECTORY` (systemd), else `$XDG_STATE_HOME/counter-kiosk`, else
-/// `~/.local/state/counter-kiosk`.
-pub fn default_journal_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
-        if let Some(first) = dir
-            .to_string_lossy()
-            .split(':')
-            .next()
-            .filter(|s| !s.is_empty())
-        {
-            return PathBuf::from(first);
-        }
-    }
-    if let Some(dir) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("counter-kiosk");
-    }
-    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
-    home.join(".local/state/counter-kiosk")
-}
-
-fn spawn_key_thread(tx: Sender<Event>, trace: Trace) {
+fn spawn_key_thread(tx: Sender<Incoming>, trace: Trace) {
     let spawned = thread::Builder::new().name("keys".into()).spawn(move || {
         terminal::read_keys(|input| {
             let event = match input {
-                TermInput::Key(name) => {
-                    trace.key(&name);
-                    Event::Key(name)
-                }
+                // Traced by the UI thread once handled, at this time.
+                TermInput::Key(name) => Incoming::Key {
+                    name,
+                    read_at: Instant::now(),
+                },
                 TermInput::Paste { bytes } => {
                     // A paste is not key presses: traced, and nothing more.
                     trace.paste(bytes);
                     return true;
                 }
-                TermInput::Closed => Event::InputClosed,
+                TermInput::Closed => Incoming::Event(Event::InputClosed),
             };
             tx.send(event).is_ok()
         });
@@ -521,7 +440,7 @@ const STOP_SIGNALS: [i32; 6] = [
     signal_hook::consts::SIGUSR2,
 ];
 
-fn spawn_signal_thread(tx: Sender<Event>) {
+fn spawn_signal_thread(tx: Sender<Incoming>) {
     use signal_hook::consts::{SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH};
     // Stop requests from outside the terminal (kill -TSTP) are caught and
     // ignored: a stopped kiosk is a frozen counter.
@@ -541,7 +460,7 @@ fn spawn_signal_thread(tx: Sender<Event>) {
                         } else {
                             continue;
                         };
-                        if tx.send(event).is_err() {
+                        if tx.send(Incoming::Event(event)).is_err() {
                             return;
                         }
                     }

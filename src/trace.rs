@@ -76,6 +76,8 @@ enum Msg {
     Key {
         t: u64,
         key: Box<str>,
+        acted: bool,
+        redraw: bool,
     },
     Frame {
         t: u64,
@@ -118,9 +120,18 @@ fn head(out: &mut String, t: u64, ev: &str) {
 fn format_line(msg: &Msg, out: &mut String) {
     out.clear();
     match msg {
-        Msg::Key { t, key } => {
+        Msg::Key {
+            t,
+            key,
+            acted,
+            redraw,
+        } => {
             head(out, *t, "key");
-            let _ = write!(out, ",\"key\":{}", json_str(key));
+            let _ = write!(
+                out,
+                ",\"key\":{},\"acted\":{acted},\"redraw\":{redraw}",
+                json_str(key)
+            );
         }
         Msg::Frame { t } => head(out, *t, "frame"),
         Msg::Speak {
@@ -351,13 +362,17 @@ impl Trace {
         self.inner.as_deref().filter(|i| i.live())
     }
 
-    /// `{"t_us":…,"ev":"key","key":NAME}`: a key event was read.
-    pub fn key(&self, name: &str) {
+    /// `{"t_us":…,"ev":"key","key":NAME,"acted":…,"redraw":…}`: the key
+    /// read at `read_at` (its `t_us`), once the kiosk has handled it:
+    /// whether it acted on it, and whether that draws a new frame (the
+    /// App's `KeyVerdict` says what each means).
+    pub fn key(&self, name: &str, read_at: Instant, acted: bool, redraw: bool) {
         if let Some(inner) = self.live() {
-            let t = now_us();
             inner.send(Msg::Key {
-                t,
+                t: t_us(read_at),
                 key: name.into(),
+                acted,
+                redraw,
             });
         }
     }
@@ -497,7 +512,7 @@ mod tests {
     #[test]
     fn trace_events_in_order_with_exact_field_order() {
         let (_dir, path, trace) = open_tmp();
-        trace.key("1");
+        trace.key("1", Instant::now(), true, false);
         trace.frame();
         trace.speak(7, "step", "clip", "ja", 24);
         trace.audio_start(7);
@@ -516,7 +531,10 @@ mod tests {
             rest[..comma].parse::<u64>().unwrap();
             rest[comma..].to_owned()
         };
-        assert_eq!(strip(&got[1]), ",\"ev\":\"key\",\"key\":\"1\"}");
+        assert_eq!(
+            strip(&got[1]),
+            ",\"ev\":\"key\",\"key\":\"1\",\"acted\":true,\"redraw\":false}"
+        );
         assert_eq!(strip(&got[2]), ",\"ev\":\"frame\"}");
         assert_eq!(
             strip(&got[3]),
@@ -538,18 +556,18 @@ mod tests {
     #[test]
     fn trace_key_names_are_escaped() {
         let (_dir, path, trace) = open_tmp();
-        trace.key("\"");
-        trace.key("\\");
+        trace.key("\"", Instant::now(), true, true);
+        trace.key("\\", Instant::now(), false, false);
         trace.close();
         let got = lines(&path);
         assert_eq!(got.len(), 3);
         assert!(
-            got[1].ends_with(",\"ev\":\"key\",\"key\":\"\\\"\"}"),
+            got[1].ends_with(",\"ev\":\"key\",\"key\":\"\\\"\",\"acted\":true,\"redraw\":true}"),
             "{}",
             got[1]
         );
         assert!(
-            got[2].ends_with(",\"ev\":\"key\",\"key\":\"\\\\\"}"),
+            got[2].ends_with(",\"ev\":\"key\",\"key\":\"\\\\\",\"acted\":false,\"redraw\":false}"),
             "{}",
             got[2]
         );
@@ -563,9 +581,9 @@ mod tests {
     fn trace_t_us_is_the_call_time() {
         let (_dir, path, trace) = open_tmp();
         let before = now_us();
-        trace.key("a");
+        trace.key("a", Instant::now(), true, false);
         std::thread::sleep(Duration::from_millis(30));
-        trace.key("b");
+        trace.key("b", Instant::now(), true, false);
         let after = now_us();
         trace.close();
         let got = lines(&path);
@@ -577,10 +595,27 @@ mod tests {
     }
 
     #[test]
+    fn a_key_is_stamped_when_it_was_read_not_when_it_was_handled() {
+        let (_dir, path, trace) = open_tmp();
+        let read_at = Instant::now();
+        // The UI thread draws and speaks before it writes the key's line.
+        trace.frame();
+        trace.key("1", read_at, true, true);
+        trace.close();
+        let got = lines(&path);
+        assert_eq!(got.len(), 3);
+        assert_eq!(field_u64(&got[2], "t_us"), t_us(read_at));
+        assert!(field_u64(&got[2], "t_us") <= field_u64(&got[1], "t_us"));
+        let v: Value = serde_json::from_str(&got[2]).unwrap();
+        assert_eq!(v["acted"], true);
+        assert_eq!(v["redraw"], true);
+    }
+
+    #[test]
     fn trace_flushes_without_close() {
         let (_dir, path, trace) = open_tmp();
         trace.frame();
-        trace.key("Enter");
+        trace.key("Enter", Instant::now(), true, false);
         let deadline = Instant::now() + Duration::from_millis(400);
         loop {
             let got = lines(&path);
@@ -610,7 +645,7 @@ mod tests {
     fn trace_disabled_does_nothing() {
         let trace = Trace::disabled();
         assert!(!trace.is_enabled());
-        trace.key("a");
+        trace.key("a", Instant::now(), true, false);
         trace.frame();
         trace.speak(1, "step", "none", "en", 3);
         trace.audio_start(1);
@@ -698,7 +733,7 @@ mod tests {
         trace.close();
         assert!(trace.failed());
         trace.frame();
-        trace.key("a");
+        trace.key("a", Instant::now(), true, false);
         trace.close();
         assert!(began.elapsed() < Duration::from_secs(1));
     }

@@ -646,6 +646,7 @@ impl Sim {
             paused: false,
             settings: self.config.speech,
             in_session: false,
+            can_go_back: false,
         }
     }
 

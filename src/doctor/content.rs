@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::Check;
-use crate::config::{self, Config};
+use crate::config::{self, default_journal_dir, Config};
 use crate::flow::{self, Flow};
-use crate::run::default_journal_dir;
 use crate::speech::clips::{self, ClipSearch};
 
 /// What the kiosk would run with, and the checks of it.

@@ -15,7 +15,7 @@ pub use settings::{Level, SpeechSettings};
 pub use timers::Timer;
 
 use crate::flow::{LangIx, StepIx};
-use crate::journal::{LocalHour, Record};
+use crate::record::{LocalHour, Record};
 
 /// What the customer asked for, from the key map (never terminal types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,6 +125,9 @@ pub struct View {
     pub settings: SpeechSettings,
     /// False on the untouched start screen and after an ending.
     pub in_session: bool,
+    /// Whether the back key goes one step back here: the engine's rule,
+    /// which the screen's key bar shows rather than keeping its own.
+    pub can_go_back: bool,
 }
 
 /// What the engine asks the edges to do, in order.

@@ -9,7 +9,7 @@ use super::{
     Effect, EngineConfig, Input, Now, Overlay, SpeechKind, SpeechSettings, Tone, Utterance, View,
 };
 use crate::flow::{Flow, LangIx, Phrase, StepIx, StepKind};
-use crate::journal::Answer;
+use crate::record::Answer;
 
 /// Where the kiosk is between and within customers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +87,15 @@ impl Session {
             paused: self.paused,
             settings: self.settings,
             in_session: self.phase == Phase::Active,
+            can_go_back: self.can_go_back(),
         }
+    }
+
+    /// Back goes one step back: in a session, from any step but the first
+    /// of the path walked (a flow that loops to its start step can go back
+    /// from there too). The one rule: the key and the screen both ask it.
+    fn can_go_back(&self) -> bool {
+        self.phase == Phase::Active && self.path.len() > 1
     }
 
     /// When [`Session::handle_timeout`] is next due, if ever.
@@ -198,7 +206,7 @@ impl Session {
                 self.answer(Answer::Next, next, now, fx)
             }
             (Input::Repeat, _) => self.repeat(fx),
-            (Input::Back, _) if self.path.len() > 1 => self.go_back(now, fx),
+            (Input::Back, _) if self.can_go_back() => self.go_back(now, fx),
             (Input::StartOver, _) => self.ask_start_over(fx),
             _ if waking => {
                 // The first key of a session never scolds: it greets.

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use crate::flow::{Flow, LangIx, StepIx};
-use crate::journal::{Answer, LocalHour, Record, StepRecord, SCHEMA_VERSION};
+use crate::record::{Answer, LocalHour, Record, StepRecord, SCHEMA_VERSION};
 
 /// The step on screen now and what happened on it so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,13 +1,14 @@
 //! The engine on a fake clock: whole sessions in microseconds, with
 //! synthetic instants and no terminal or sound card.
 
+mod back;
 mod wait_s;
 
 use std::time::{Duration, Instant};
 
 use super::*;
 use crate::flow::{load_source, Flow};
-use crate::journal::{Answer, Record};
+use crate::record::{Answer, Record};
 
 const FLOW: &str = r#"
 [flow]
@@ -62,7 +63,7 @@ fn test_flow() -> Flow {
     load_source("test.toml", FLOW).into_result().unwrap()
 }
 
-const HOUR: crate::journal::LocalHour = crate::journal::LocalHour {
+const HOUR: crate::record::LocalHour = crate::record::LocalHour {
     year: 2026,
     month: 11,
     day: 24,

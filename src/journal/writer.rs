@@ -27,8 +27,6 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Timelike};
-
 use super::append::{append_lines, fail, sync_dir, Disk, IoFailure, RealDisk};
 use super::spool::{self, default_spool_fallback, Intent, Places, Spool};
 use super::{LocalHour, Record};
@@ -81,7 +79,7 @@ pub struct WriterOptions {
 impl Default for WriterOptions {
     fn default() -> WriterOptions {
         WriterOptions {
-            clock: Box::new(local_hour_now),
+            clock: Box::new(LocalHour::now),
             retry_every: DEFAULT_RETRY,
             lock_wait: DEFAULT_LOCK_WAIT,
             spool_fallback: default_spool_fallback(),
@@ -237,18 +235,6 @@ impl Drop for JournalWriter {
             drop(tx);
             let _ = self.done.recv_timeout(DROP_GRACE);
         }
-    }
-}
-
-/// The local wall-clock hour, the default clock.
-fn local_hour_now() -> LocalHour {
-    let now = chrono::Local::now();
-    // Month, day and hour always fit a u8.
-    LocalHour {
-        year: now.year(),
-        month: now.month() as u8,
-        day: now.day() as u8,
-        hour: now.hour() as u8,
     }
 }
 

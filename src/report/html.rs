@@ -225,8 +225,8 @@ pub fn render<W: Write>(s: &Summary, flow: Option<&Flow>, mut out: W) -> io::Res
         &svg::heat_strip("chart-hours", w.hours, &hours),
     );
 
-    // The flow diagram with each step's counts (src/graph).
-    h.push_str(&crate::graph::report_section(s, flow));
+    // The flow diagram with each step's counts.
+    h.push_str(&super::diagram::report_section(s, flow));
 
     h.push_str("</body></html>\n");
     out.write_all(h.as_bytes())

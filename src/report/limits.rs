@@ -1,13 +1,16 @@
 //! The limits a report keeps to, so that a broken or hostile journal
 //! cannot take the machine or print a wrong number: the most distinct step
 //! ids one report holds, the alphabet of a step id, and counters that fail
-//! instead of wrapping past `u64::MAX`. The line-length cap is the
-//! reader's ([`super::read::MAX_LINE`]).
+//! instead of wrapping past `u64::MAX`, and the longest line read.
 
 /// Distinct step ids (over all flows) one report may hold. A real flow has
 /// a few dozen; 200,000 keeps the aggregate within tens of MB while no
 /// journal from a kiosk comes near it.
 pub const MAX_STEP_IDS: usize = 200_000;
+
+/// The longest line read, in bytes; a longer one is skipped unread (by the
+/// reader, and by [`super::aggregate::Aggregate::add_line`]).
+pub const MAX_LINE: usize = 1 << 20;
 
 /// Why the counts cannot be reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

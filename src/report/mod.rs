@@ -6,8 +6,11 @@
 //! [`privacy`].
 
 pub mod aggregate;
+mod args;
 mod csv;
+mod diagram;
 pub mod filter;
+mod fx;
 mod html;
 mod json;
 pub mod limits;
@@ -23,10 +26,10 @@ mod words;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::{self, Config};
 use crate::flow::{self, Flow};
 pub use aggregate::{Aggregate, StageMap};
+pub use args::{ReportArgs, ReportFormat};
 pub use filter::{Bound, Filter};
 pub use summary::{Lang, Summary};
 
@@ -170,7 +173,7 @@ pub fn options_with(args: &ReportArgs, config: &Config) -> Result<Options, Repor
         vec![config
             .journal_dir
             .clone()
-            .unwrap_or_else(crate::run::default_journal_dir)]
+            .unwrap_or_else(config::default_journal_dir)]
     } else {
         args.files.clone()
     };

@@ -9,7 +9,7 @@
 //! Every add is checked: a count that would pass `u64` is reported, never
 //! wrapped.
 
-use super::aggregate::FxMap;
+use super::fx::FxMap;
 
 /// Distinct values a step keeps in its sorted list before the dense table.
 pub const PROMOTE: usize = 256;

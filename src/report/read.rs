@@ -24,8 +24,7 @@ use super::ReportError;
 /// Size of each read.
 pub const CHUNK: usize = 8 << 20;
 
-/// The longest line read, in bytes; a longer one is skipped unread.
-pub const MAX_LINE: usize = 1 << 20;
+pub use super::limits::MAX_LINE;
 
 /// The journal files `paths` name, in order: a file as given, a directory as
 /// its `*.jsonl` files sorted by name.

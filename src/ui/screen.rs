@@ -219,8 +219,9 @@ fn key_bar_items(scene: &Scene<'_>) -> Vec<(Input, Phrase)> {
         StepKind::Note { .. } | StepKind::Ending { .. } => vec![(Input::Yes, Phrase::KeyNext)],
     };
     items.push((Input::Repeat, Phrase::KeyRepeat));
-    let can_go_back = view.step != flow.start && !matches!(kind, StepKind::Ending { .. });
-    if can_go_back {
+    // The engine's rule, not a copy of it: a flow that loops back to its
+    // start can go back from there.
+    if view.can_go_back {
         items.push((Input::Back, Phrase::KeyBack));
     }
     items.push((Input::Help, Phrase::KeyHelp));

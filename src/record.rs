@@ -1,9 +1,13 @@
-//! One journal line: the anonymized record of one session (schema v1).
-//! Field order is part of the contract, so every kiosk writes the same bytes
-//! for the same session.
+//! One journal line: the anonymized record of one session (schema v1,
+//! DESIGN section 5). Field order is part of the contract, so every kiosk
+//! writes the same bytes for the same session.
+//!
+//! A leaf: the engine builds records and the journal writes them, so the
+//! schema belongs to neither and imports nothing of the crate.
 
 use std::fmt;
 
+use chrono::{Datelike, Timelike};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -66,6 +70,23 @@ pub struct LocalHour {
 }
 
 impl LocalHour {
+    /// The local wall-clock hour now: the one place the kiosk turns the
+    /// clock into a `LocalHour` (the engine's `Now`, the journal's month).
+    pub fn now() -> LocalHour {
+        LocalHour::of(&chrono::Local::now())
+    }
+
+    /// The hour `time` falls in, truncated.
+    pub fn of<T: Datelike + Timelike>(time: &T) -> LocalHour {
+        // Month, day and hour always fit a u8; the fallbacks are never used.
+        LocalHour {
+            year: time.year(),
+            month: u8::try_from(time.month()).unwrap_or(1),
+            day: u8::try_from(time.day()).unwrap_or(1),
+            hour: u8::try_from(time.hour()).unwrap_or(0),
+        }
+    }
+
     /// `YYYY-MM`, the monthly journal file's name part.
     pub fn month_stamp(&self) -> String {
         format!("{:04}-{:02}", self.year, self.month)
@@ -96,6 +117,16 @@ mod tests {
         };
         assert_eq!(h.to_string(), "2026-01-04T09");
         assert_eq!(h.month_stamp(), "2026-01");
+    }
+
+    #[test]
+    fn a_wall_clock_time_becomes_its_hour() {
+        let time = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+            .and_then(|d| d.and_hms_opt(14, 59, 59))
+            .unwrap();
+        let h = LocalHour::of(&time);
+        assert_eq!(h.to_string(), "2026-11-24T14");
+        assert_eq!(h.month_stamp(), "2026-11");
     }
 
     #[test]
