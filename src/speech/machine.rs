@@ -169,7 +169,9 @@ struct Current {
 enum Device {
     /// `Op::OpenDevice` is out; its answer comes next.
     Opening,
-    Open { rate: u32 },
+    Open {
+        rate: u32,
+    },
     Closed,
 }
 

@@ -10,8 +10,8 @@ use std::thread;
 
 use tts::UtteranceId;
 
-pub use super::voice_worker::{EventSink, TtsCommand, TtsEvent};
 use super::voice_worker::WorkerMsg;
+pub use super::voice_worker::{EventSink, TtsCommand, TtsEvent};
 use super::{speechd, tts_crate};
 use crate::config::TtsLayout;
 
