@@ -576,6 +576,14 @@ impl SpeechMachine {
         self.ops.push(Op::Trace(op));
     }
 
+    /// `audio_start` for a sound the machine handed out (a backend's word
+    /// about any other id is not the trace's to repeat).
+    fn trace_start(&mut self, id: u64, at: Instant) {
+        if (1..=self.next_id).contains(&id) {
+            self.trace(TraceOp::AudioStart { id, at });
+        }
+    }
+
     fn trace_speak(&mut self, id: u64, utterance: &Utterance, backend: &'static str) {
         self.trace(TraceOp::Speak {
             id,

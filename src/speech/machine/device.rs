@@ -37,7 +37,7 @@ impl SpeechMachine {
 
     pub(super) fn on_player(&mut self, event: PlayerEvent, now: Instant) {
         match event {
-            PlayerEvent::Started(id, at) => self.trace(TraceOp::AudioStart { id, at }),
+            PlayerEvent::Started(id, at) => self.trace_start(id, at),
             PlayerEvent::Finished(id, at) => {
                 let ours = self
                     .current

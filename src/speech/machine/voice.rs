@@ -97,7 +97,7 @@ impl SpeechMachine {
                     self.current = None;
                 }
             }
-            TtsEvent::Began(id, at) => self.trace(TraceOp::AudioStart { id, at }),
+            TtsEvent::Began(id, at) => self.trace_start(id, at),
             TtsEvent::Ended(id, at) => {
                 if self.is_current_tts(id) && self.current.as_ref().is_some_and(|c| c.sounding) {
                     self.trace(TraceOp::AudioStop { id, at });
