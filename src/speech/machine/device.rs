@@ -17,7 +17,11 @@ impl SpeechMachine {
         self.ops.push(Op::OpenDevice { rate: CLIP_RATE });
     }
 
+    /// The open's answer; one that was not asked for is ignored.
     pub(super) fn device_opened(&mut self, rate: u32, name: &str) {
+        if self.device != Device::Opening {
+            return;
+        }
         self.device = Device::Open { rate };
         // Earcons at another rate are of no more use.
         self.tones.retain(|(_, at), _| *at == rate);
@@ -25,6 +29,9 @@ impl SpeechMachine {
     }
 
     pub(super) fn device_failed(&mut self, reason: &str) {
+        if self.device != Device::Opening {
+            return;
+        }
         // Said once, not at every retry.
         if self.status.as_ref().is_none_or(|s| s.audio_device) {
             self.log(format!(
