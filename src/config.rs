@@ -14,7 +14,6 @@ use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
 use crate::flow::read_bounded::{decode_utf8, read_bytes, ReadProblem, CONFIG_LIMIT};
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
-use crate::speech::tts::TtsLayout;
 use crate::toml_tree::{self as tree, join_path, Controls};
 
 /// Where the installed kiosk looks when no `--config` is given.
@@ -65,6 +64,31 @@ impl Default for SpeechConfig {
             earcons: true,
             tts: true,
             tts_layout: TtsLayout::default(),
+        }
+    }
+}
+
+/// How the system voice picks a language (DESIGN section 4), matching
+/// `scripts/speechd-config --layout`: a setting of this file that the
+/// speech layer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TtsLayout {
+    /// One module holds every language: the `tts` crate's `set_voice()`.
+    Generic,
+    /// A module per language (`LanguageDefaultModule`): the language is set
+    /// through the `speech-dispatcher` crate.
+    #[default]
+    PerLanguage,
+}
+
+impl TtsLayout {
+    pub const NAMES: [&'static str; 2] = ["generic", "per-language"];
+
+    pub fn from_name(name: &str) -> Option<TtsLayout> {
+        match name {
+            "generic" => Some(TtsLayout::Generic),
+            "per-language" => Some(TtsLayout::PerLanguage),
+            _ => None,
         }
     }
 }

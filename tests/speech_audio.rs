@@ -360,12 +360,6 @@ fn repeat_and_pause_stop_the_clip_within_a_period() {
     let mut kiosk = Kiosk::start(&dir, Some(&world.env), "", &[]);
     kiosk.wait_screen(&[WELCOME_JA], &[], WAIT);
     kiosk.wait_log("audio output on", WAIT);
-    sleep(Duration::from_millis(200));
-    let log = kiosk.log();
-    assert!(
-        !log.contains("audio output failed"),
-        "the clip player broke at start:\n{log}"
-    );
     kiosk.send("1");
     kiosk.wait_screen(&[NOT_ALONE_JA], &[], WAIT);
 
@@ -373,14 +367,15 @@ fn repeat_and_pause_stop_the_clip_within_a_period() {
     // start sounding, plays `into` of it, then presses `key` while the
     // recorder hears it; returns the stopped id.
     let press_during_clip = |after_key: &str, key: &str, into: Duration| -> u64 {
-        let id = kiosk.wait_trace("a step clip's audio_start", WAIT, |t| {
+        let (id, started_ns) = kiosk.wait_trace("a step clip's audio_start", WAIT, |t| {
             let after = t_us(key_event(t, after_key, 0)?);
             let step = speak_after(t, "step", after)?;
-            audio_event(t, "audio_start", id_of(step))?;
+            let start = audio_event(t, "audio_start", id_of(step))?;
             assert_eq!(step["backend"], "clip", "{step}");
-            Some(id_of(step))
+            Some((id_of(step), trace_zero_ns(t) + t_us(start) * 1000))
         });
-        sleep(into);
+        // `into` of it recorded at the sink.
+        recorder.wait_until(started_ns + into.as_nanos() as i128, WAIT);
         // Press when the last 20 ms the sink played were sound.
         let loud_since = Instant::now();
         loop {
@@ -402,6 +397,12 @@ fn repeat_and_pause_stop_the_clip_within_a_period() {
     };
 
     let repeated = press_during_clip("1", "0", Duration::from_millis(500));
+    // The player survived its first clip's start.
+    let log = kiosk.log();
+    assert!(
+        !log.contains("audio output failed"),
+        "the clip player broke at start:\n{log}"
+    );
     let paused = press_during_clip("0", ".", Duration::from_millis(500));
     let trace = kiosk.wait_trace("audio_stop after pause", WAIT, |t| {
         audio_event(t, "audio_stop", paused).map(|_| t.to_vec())
@@ -535,24 +536,39 @@ fn the_bundled_flow_speaks_every_step_from_clips_in_both_languages() {
     let _serial = serial();
     let tmp = tempdir("kiosk-speech-walk-");
     let world = AudioWorld::start(Mode::File, tmp.path().join("world"));
-    // No system voice: anything without a clip would show as `none`.
-    let mut kiosk = Kiosk::start(tmp.path(), Some(&world.env), "[speech]\ntts = false\n", &[]);
+    // No system voice: anything without a clip would show as `none`. No
+    // repeat guard: each key waits for the speech of the last instead.
+    let config = "repeat_guard_ms = 0\n[speech]\ntts = false\n";
+    let mut kiosk = Kiosk::start(tmp.path(), Some(&world.env), config, &[]);
     kiosk.wait_screen(&[WELCOME_JA], &[], WAIT);
+    // Presses `key` and waits until what it made the kiosk say has been
+    // played to its end: the first `kind` utterance after the key's `n`th
+    // press, stopped on the device (the file plugin does not pace, so in
+    // milliseconds). Only then comes the next key, so none cuts the last
+    // one's speech short.
+    let mut presses = std::collections::HashMap::<&str, usize>::new();
+    let mut press = |kiosk: &Kiosk, key: &'static str, kind: &str| {
+        let n = *presses.entry(key).and_modify(|n| *n += 1).or_insert(0);
+        kiosk.send(key);
+        kiosk.wait_trace(&format!("the {kind} after press {n} of {key}"), WAIT, |t| {
+            let pressed = t_us(key_event(t, key, n)?);
+            let said = speak_after(t, kind, pressed)?;
+            audio_event(t, "audio_stop", id_of(said)).map(|_| ())
+        });
+    };
     // Yes all the way: welcome → … → call_support (12 steps, the locked-out
     // route to the helpline), then the next customer switches to English
     // and walks it again.
-    let walk = |kiosk: &Kiosk| {
-        for _ in 0..11 {
-            kiosk.send("1");
-            sleep(Duration::from_millis(650));
-        }
-    };
-    walk(&kiosk);
-    kiosk.send("1"); // the ending's yes: the start step for the next customer
-    sleep(Duration::from_millis(650));
-    kiosk.send("/");
-    sleep(Duration::from_millis(650));
-    walk(&kiosk);
+    for _ in 0..11 {
+        press(&kiosk, "1", "prompt");
+    }
+    // The ending's yes: the start step for the next customer, in silence
+    // but for its earcon.
+    press(&kiosk, "1", "earcon");
+    press(&kiosk, "/", "prompt");
+    for _ in 0..11 {
+        press(&kiosk, "1", "prompt");
+    }
     let trace = kiosk.wait_trace("the last prompt's audio_start", WAIT, |t| {
         let last = speaks(t).filter(|e| e["kind"] == "prompt").last()?;
         audio_event(t, "audio_start", id_of(last)).map(|_| t.to_vec())

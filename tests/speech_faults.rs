@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 
 use common::audio::*;
 use common::{poll, process_state, root, tempdir, WAIT};
-use counter_kiosk::speech::tts::TtsLayout;
+use counter_kiosk::config::TtsLayout;
 use serde_json::Value;
 
 /// The speech thread's retry interval for a downed system voice and a
-/// missing audio device (controller.rs `RETRY`).
+/// missing audio device (speech/machine.rs `RETRY`).
 const RETRY: Duration = Duration::from_secs(10);
 /// What a reconnect may take on top of the retry interval: autospawning
 /// speech-dispatcher (~0.4 s) and asking its modules for their languages
@@ -112,7 +112,7 @@ fn recording(world: &AudioWorld, log: &std::path::Path) -> Recorder {
 /// autospawns a new daemon with the world's configuration), the mark goes,
 /// and a later step is spoken by the system voice again: traced `tts` with
 /// `audio_start`, and sound at the sink after it.
-// See: speechd.rs `refusal`, tts.rs `refusal` (a killed daemon used to leave
+// See: speechd.rs `refusal`, tts_crate.rs `refusal` (a killed daemon used to leave
 // the voice "up", every message refused in silence, never retried).
 #[test]
 fn a_killed_speech_dispatcher_is_shown_down_and_taken_up_again() {

@@ -1,13 +1,13 @@
 //! The system voice: speech-dispatcher reached through the kiosk's own
-//! worker (`speech::tts`), which starts the daemon when none runs, as the
-//! kiosk would, and a voice for each of the flow's languages.
+//! worker (`speech::system_voice`), which starts the daemon when none runs,
+//! as the kiosk would, and a voice for each of the flow's languages.
 
 use std::sync::mpsc::{self, Receiver};
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::Check;
-use crate::speech::tts::{TtsEvent, TtsLayout, TtsWorker};
+use crate::config::TtsLayout;
+use crate::speech::system_voice::{TtsEvent, TtsWorker};
 
 /// A cold daemon starts in ~0.4 s here; a loaded machine takes longer. The
 /// kiosk itself waits 2 s before it counts the voice as down, and takes it
@@ -23,7 +23,7 @@ pub struct VoiceProbe {
 /// Starts the worker the kiosk would, for the config's layout.
 pub fn start(layout: TtsLayout) -> VoiceProbe {
     let (tx, events) = mpsc::channel();
-    let worker = TtsWorker::spawn(layout, tx, Arc::new(()));
+    let worker = TtsWorker::spawn(layout, tx);
     VoiceProbe {
         _worker: worker,
         events,

@@ -97,6 +97,12 @@ impl ClipLibrary {
         ))
     }
 
+    /// The manifest's clips for looking up only, with no files behind
+    /// them: for tests of what picks a clip.
+    pub fn index_only(manifest: Manifest) -> ClipLibrary {
+        ClipLibrary::from_manifest(manifest, Source::Embedded)
+    }
+
     fn from_manifest(manifest: Manifest, source: Source) -> ClipLibrary {
         let mut voices: Vec<String> = Vec::new();
         let by_text = manifest

@@ -1,51 +1,36 @@
 //! Speaking the engine's utterances (DESIGN section 4). Each utterance goes
 //! to a pre-rendered clip played through cpal, else the system voice
 //! (speech-dispatcher through the `tts` crate), else silence with the "no
-//! voice" mark. All of it runs on the speech thread (`controller`); the UI
-//! thread only sends commands and never waits.
+//! voice" mark. Every decision is the pure speech machine's (`machine`);
+//! the speech thread (`controller`) around it does the IO. The UI thread
+//! only sends commands and never waits.
 
+pub mod clip_cache;
 pub mod clips;
 mod controller;
 pub mod decode;
 pub mod earcons;
 pub mod levels;
+pub mod machine;
 pub mod player;
 mod speechd;
-pub mod tts;
+mod status;
+pub mod system_voice;
+mod tts_crate;
+pub mod voice_worker;
+
+#[cfg(test)]
+mod machine_tests;
 
 use std::sync::mpsc::Sender;
 
-use crate::engine::{Level, SpeechKind, SpeechSettings, Tone, Utterance};
+use crate::config::TtsLayout;
+use crate::engine::{Level, SpeechSettings, Tone, Utterance};
 use crate::trace::Trace;
 use clips::ClipSearch;
-use controller::Command;
 pub use controller::Msg;
-
-/// The trace's name for an utterance kind (DESIGN section 9).
-pub fn kind_name(kind: SpeechKind) -> &'static str {
-    match kind {
-        SpeechKind::Step => "step",
-        SpeechKind::Prompt => "prompt",
-        SpeechKind::Echo => "echo",
-        SpeechKind::Idle => "idle",
-        SpeechKind::Guide => "guide",
-    }
-}
-
-/// What the speech thread can do now, for the staff marks and `doctor`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpeechStatus {
-    pub audio_device: bool,
-    pub system_voice: bool,
-    pub clips: bool,
-}
-
-impl SpeechStatus {
-    /// Whether customers hear anything at all.
-    pub fn has_voice(&self) -> bool {
-        (self.audio_device && self.clips) || self.system_voice
-    }
-}
+use machine::Command;
+pub use status::{kind_name, SpeechStatus};
 
 /// The speech edge as the event loop sees it: it never blocks.
 pub enum Speech {
@@ -66,7 +51,7 @@ impl Speech {
     /// whenever what can be heard changes.
     pub fn spawn(
         clips: ClipSearch,
-        tts: Option<tts::TtsLayout>,
+        tts: Option<TtsLayout>,
         trace: Trace,
         on_status: impl Fn(SpeechStatus) + Send + 'static,
     ) -> Speech {

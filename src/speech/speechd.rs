@@ -3,15 +3,16 @@
 //! connection and speech-dispatcher picks the module from its
 //! `LanguageDefaultModule` lines (espeak-ng for en, Open JTalk for ja).
 //! The `tts` crate cannot set a language, only a voice of the current
-//! module (DESIGN section 4). Same worker contract as `tts.rs`: commands
-//! in, events out, the callbacks only send messages back to the worker.
+//! module (DESIGN section 4). The worker contract and its loop are
+//! `voice_worker`'s, as for `tts_crate`: commands in, events out, the
+//! callbacks only send messages back to the worker.
 
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Instant;
 
 use speech_dispatcher::{Connection, Mode, Notification, Priority};
 
-use super::tts::{self, primary, TtsCommand, TtsEvent, WorkerMsg};
+use super::voice_worker::{self, primary, EventSink, TtsCommand, TtsEvent, WorkerMsg};
 
 /// Opens a connection named for the kiosk with the notifications the
 /// worker waits on.
@@ -58,12 +59,12 @@ fn speakable(text: &str) -> String {
 pub(super) fn run(
     rx: &Receiver<WorkerMsg<u64>>,
     callbacks: Sender<WorkerMsg<u64>>,
-    events: &Sender<TtsEvent>,
+    events: &impl EventSink,
 ) {
     let connection = match open("speech") {
         Ok(c) => c,
         Err(e) => {
-            let _ = events.send(TtsEvent::Failed(e));
+            events.send(TtsEvent::Failed(e));
             return;
         }
     };
@@ -82,18 +83,18 @@ pub(super) fn run(
     let languages = match languages() {
         Ok(l) => l,
         Err(e) => {
-            let _ = events.send(TtsEvent::Failed(e));
+            events.send(TtsEvent::Failed(e));
             return;
         }
     };
-    if events.send(TtsEvent::Ready { languages }).is_ok() {
+    if events.send(TtsEvent::Ready { languages }) {
         serve(&connection, rx, events);
     }
 }
 
-fn serve(connection: &Connection, rx: &Receiver<WorkerMsg<u64>>, events: &Sender<TtsEvent>) {
+fn serve(connection: &Connection, rx: &Receiver<WorkerMsg<u64>>, events: &impl EventSink) {
     let mut current_lang: Option<String> = None;
-    tts::serve(rx, events, |command| match command {
+    voice_worker::serve(rx, events, |command| match command {
         TtsCommand::Speak {
             id,
             text,
