@@ -245,7 +245,11 @@ fn foot_actions(example: &str, section: &str) -> Vec<String> {
         .skip_while(|l| l.trim() != header)
         .skip(1)
         .take_while(|l| !l.starts_with('['))
-        .filter_map(|l| l.strip_prefix("# ")?.split_once('=').map(|(k, _)| k.to_string()))
+        .filter_map(|l| {
+            l.strip_prefix("# ")?
+                .split_once('=')
+                .map(|(k, _)| k.to_string())
+        })
         .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
         .collect()
 }
