@@ -663,9 +663,9 @@ def trace_since(vm, n):
     return events
 
 
-def spoken_after_key(vm, n, key, backend, patience=30):
-    """The first step utterance after the trace's KEY event (from line N)
-    handed to BACKEND, once it has begun sounding."""
+def spoken_after_key(vm, n, key, patience=30):
+    """The first step utterance after the trace's KEY event (from line N),
+    once it has begun sounding."""
     until = time.monotonic() + patience
     while True:
         events = trace_since(vm, n)
@@ -694,37 +694,31 @@ def voice_on_the_card(vm, baseline):
     check(snd and snd[0]["ok"], f"kiosk doctor in the guest: {snd[0]['message'] if snd else checks}")
 
     # A clip: welcome "yes" (1) speaks not_alone from its clip.
-    n = trace_lines(vm)
-    sound.wait_quiet()
-    since = sound.end()
-    t_key = vm.press("1")
-    first, loud = sound.listen(since, t_key, 1.0, 30)
-    check(first is not None and loud >= 1.0,
-          f"key 1: {loud:.2f} s of sound on the card after the key (>= 1.0 s: more than "
-          "its click and spoken echo)")
-    speak, begun = spoken_after_key(vm, n, "1", "clip")
-    check(speak["backend"] == "clip", f"key 1: the step's speech came from a clip ({speak})")
-    figure(f"key 1 to first sound on the card (a clip): {first * 1e3:.0f} ms "
-           f"(the kiosk's trace: key to audio_start {begun:.0f} ms)")
-
+    key_speaks(vm, sound, "key 1", "clip", "a clip", patience=30)
     # The system voice: a faster rate (8) has no clip, so the next step
-    # (1: not_alone -> the next note) is spoken by speech-dispatcher.
+    # (1: not_alone -> the next note) is spoken by speech-dispatcher. The
+    # step starts again at the new rate first: waiting for quiet keeps that
+    # out of the next key's sound.
     vm.keys("8")
+    key_speaks(vm, sound, "key 1 at rate 4", "tts", "the system voice, rate 4", patience=60)
+    back_to_welcome(vm, baseline)
+
+
+def key_speaks(vm, sound, label, backend, voice, patience):
+    """Presses 1 on a quiet card: at least 1.0 s of sound must follow (more
+    than the answer's click and spoken echo), and the trace must show the
+    next step handed to BACKEND. Prints key to first sound."""
     n = trace_lines(vm)
-    # The step starts again through the system voice at the new rate: the
-    # next key's sound must not be that.
     sound.wait_quiet()
     since = sound.end()
     t_key = vm.press("1")
-    first, loud = sound.listen(since, t_key, 1.0, 60)
+    first, loud = sound.listen(since, t_key, 1.0, patience)
     check(first is not None and loud >= 1.0,
-          f"key 1 at rate 4: {loud:.2f} s of sound on the card after the key")
-    speak, begun = spoken_after_key(vm, n, "1", "tts", patience=60)
-    check(speak["backend"] == "tts", f"key 1 at rate 4: the step's speech came from the "
-          f"system voice ({speak})")
-    figure(f"key 1 to first sound on the card (the system voice, rate 4): {first * 1e3:.0f} ms "
+          f"{label}: {loud:.2f} s of sound on the card after the key (>= 1.0 s)")
+    speak, begun = spoken_after_key(vm, n, "1", patience=patience)
+    check(speak["backend"] == backend, f"{label}: the step's speech came from {voice} ({speak})")
+    figure(f"key 1 to first sound on the card ({voice}): {first * 1e3:.0f} ms "
            f"(the kiosk's trace: key to audio_start {begun:.0f} ms)")
-    back_to_welcome(vm, baseline)
 
 
 def back_to_welcome(vm, baseline):
@@ -778,8 +772,6 @@ def evidence(vm):
 
 
 def lockdown_holds(vm, baseline):
-    """Returns the settled welcome screen (a new one if the kiosk had to be
-    restarted)."""
     results = []
     for name, chords in DOORS:
         before = evidence(vm)
@@ -852,7 +844,6 @@ def lockdown_holds(vm, baseline):
         check("logind" in power[0], "the power key reached logind (and was ignored)")
     for name, seen in results:
         figure(f"lockdown {name}: {'held' if 'DEFECT' not in seen else 'NOT HELD'} ({seen})")
-    return baseline
 
 
 def uninstall_undoes_the_lockdown(vm):
