@@ -107,15 +107,17 @@ prop_compose! {
         }
         let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let steps: Vec<StepRow> = steps.iter().enumerate().map(|(i, s)| step_row(i, s)).collect();
-        // A stage is reached at least as often as any of its steps.
+        // A stage is reached at least as often as any of its steps, and at
+        // most as often as all of them together: a session that reached the
+        // stage reached one of its steps.
         let stage_reached = |st: usize, extra: u64| {
-            steps
+            let reached = steps
                 .iter()
                 .filter(|r| r.stage.as_deref() == Some(STAGES[st]))
-                .map(|r| r.reached)
-                .max()
-                .unwrap_or(0)
-                + extra
+                .map(|r| r.reached);
+            let most = reached.clone().max().unwrap_or(0);
+            let all: u64 = reached.sum();
+            most + extra.min(all - most)
         };
         let stages = (stage_reached(0, stages.0), stage_reached(1, stages.1));
         Summary {
