@@ -2,6 +2,8 @@
 //! ratatui's `TestBackend`, insta snapshots), on a fake clock: the staff
 //! marks raised by journal and speech status, the idle countdown as the
 //! seconds pass, and the back key on a flow that loops to its start.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,8 @@
 //! must pass; each says what it must print in `# expect: LINE:COL: …` lines,
 //! and nothing else may be printed for it. The named tests cover the command
 //! itself: several files, several defects, no files, unreadable files.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::OsStr;
 use std::fs;

@@ -4,6 +4,8 @@
 //! takes a screenshot, and OCR (`tesseract-ocr-jpn`) must read the welcome
 //! step's Japanese in it: blank or tofu boxes read as nothing. The picture
 //! is kept as `target/counter-screen/welcome.png` for a person to look at.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

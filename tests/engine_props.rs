@@ -29,6 +29,8 @@
 //!
 //! Engine bugs these properties found keep their minimal case as a
 //! regression test at the end of the file.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fmt;
 use std::sync::OnceLock;

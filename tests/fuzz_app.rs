@@ -21,6 +21,8 @@
 //!
 //! Case counts: `PROPTEST_CASES` replaces the default (`scripts/fuzz` runs
 //! this with many more cases in a release build).
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

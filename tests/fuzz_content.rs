@@ -26,6 +26,8 @@
 //! inputs worth keeping: each is loaded by [`the_seed_corpus_keeps_every_property`]
 //! on every run, and is a seed for the mutations too. A failing input found
 //! by a long run belongs there, with a comment saying what it found.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,8 @@
 //! key map binds (in the customer's language), and with the default map
 //! they say what they always said. Engine level, on a fake clock: the
 //! flow's phrases are named from a key map as `kiosk run` names them.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

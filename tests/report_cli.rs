@@ -2,6 +2,8 @@
 //! section 6 on a hand-written journal (back, abandoned, restarted, a
 //! blank line, an unknown version, corrupt lines and a torn last line), the
 //! filters of section 7, directories, several flows, and clear errors.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! insta snapshots, the k rule, the HTML page's structure, and the property
 //! that splitting a journal into several files (and reading in chunks of any
 //! size) gives the same JSON as one file.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

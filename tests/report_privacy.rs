@@ -4,6 +4,8 @@
 //! fewer than k sessions names no kiosk, flow or period in any human
 //! format. Also journal text with control characters and formulas through
 //! the binary.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 

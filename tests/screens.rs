@@ -3,6 +3,8 @@
 //! "too small", the key guide under a remapped key map, and a sweep of
 //! sizes that must never panic. Every overlay's border is whole as a
 //! terminal shows it (a wide glyph left of a box must not eat its edge).
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

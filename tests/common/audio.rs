@@ -8,6 +8,8 @@
 //! scripts/setup (`require_tools`): scripts/setup installs every one of them
 //! and CI runs it first, so a missing tool is a broken machine, not a reason
 //! to pass.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::{OsStr, OsString};
 use std::fs;

@@ -1,6 +1,8 @@
 //! A kiosk running fullscreen in a private tmux server, driven key by key
 //! and read back (screen, journal, trace, log): what the end-to-end tests
 //! share. Nothing sleeps blindly: every wait polls against a deadline.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::ops::Deref;

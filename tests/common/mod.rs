@@ -3,6 +3,8 @@
 //! file, journal, trace and log in one directory), and the one rule for a
 //! test whose tool is missing ([`require`]: skipped outside CI, failed in
 //! CI). Each test binary uses only part of it.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 pub mod audio;
