@@ -139,3 +139,38 @@ fn the_start_over_question_names_the_remapped_answers() {
         "{u:?}"
     );
 }
+
+// See: after a remap the bundled flow's own steps still said "1 を押して
+// ください" on screen and aloud.
+#[test]
+fn the_bundled_steps_name_the_remapped_keys_shown_and_spoken() {
+    let mut flow = Flow::bundled().unwrap();
+    flow.name_keys(&moved().key_names());
+    let ja = flow.lang_ix("ja").unwrap();
+    let en = flow.lang_ix("en").unwrap();
+    let wait = flow.step(flow.step_ix("app_login").unwrap());
+    assert!(wait
+        .list_items(ja)
+        .contains(&"10分待ちます。終わったら 5 を押してください".to_string()));
+    assert!(wait
+        .spoken_list(ja)
+        .contains(&"じっぷんまちます。おわったら、ごをおしてください".to_string()));
+    assert!(wait
+        .list_items(en)
+        .contains(&"This screen waits 10 minutes. Press 5 when done".to_string()));
+    for step in &flow.steps {
+        for lang in [ja, en] {
+            let words: Vec<&str> = std::iter::once(step.text.get(lang))
+                .chain(std::iter::once(step.spoken_text(lang)))
+                .chain(step.list_items(lang).iter().map(String::as_str))
+                .chain(step.spoken_list(lang).iter().map(String::as_str))
+                .collect();
+            for w in words {
+                assert!(!w.contains("{key:"), "{}: {w}", step.id);
+                for stale in ["1 を押", "いちをおし", "Press 1"] {
+                    assert!(!w.contains(stale), "{}: {w}", step.id);
+                }
+            }
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod phrases;
 pub mod read_bounded;
 pub mod speech_length;
 mod spoken;
+mod step_words;
 mod validate;
 mod validate_graph;
 mod validate_header;
@@ -33,6 +34,7 @@ pub use lint::key_warnings;
 pub use phrases::{Phrase, PhraseTable};
 pub use read_bounded::ReadProblem;
 pub use spoken::{spoken_texts, SpokenText, SPOKEN_PHRASES};
+pub use step_words::StepWords;
 
 /// The bundled default flow, compiled in so `kiosk` runs with no files.
 pub const BUNDLED_SOURCE: &str = include_str!("../../flows/mfa-login.toml");
@@ -102,9 +104,46 @@ pub struct Step {
     /// of the kiosk's idle timeout (the customer is away doing something the
     /// step asked, such as waiting for a code on her phone).
     pub wait: Option<Duration>,
+    /// The words as written, which `text`, `say` and the lists are filled
+    /// from (keys named) by [`Step::name_keys`].
+    pub words: StepWords,
 }
 
 impl Step {
+    /// A step whose words name the default key map's keys.
+    pub fn new(
+        id: String,
+        stage: Option<usize>,
+        words: StepWords,
+        kind: StepKind,
+        wait: Option<Duration>,
+        langs: &[String],
+    ) -> Step {
+        let mut step = Step {
+            id,
+            stage,
+            text: words.text.clone(),
+            say: words.say.clone(),
+            list: words.list.clone(),
+            say_list: words.say_list.clone(),
+            kind,
+            wait,
+            words,
+        };
+        step.name_keys(langs, &KeyNames::default());
+        step
+    }
+
+    /// Fills the shown and spoken words from [`Step::words`] with the keys
+    /// `keys` names (`langs`: the flow's languages).
+    pub fn name_keys(&mut self, langs: &[String], keys: &KeyNames) {
+        let filled = self.words.fill(langs, keys);
+        self.text = filled.text;
+        self.say = filled.say;
+        self.list = filled.list;
+        self.say_list = filled.say_list;
+    }
+
     /// What is spoken for the step's main text in `lang`.
     pub fn spoken_text(&self, lang: LangIx) -> &str {
         match self.say.get(lang.0) {
@@ -172,6 +211,9 @@ impl Flow {
     pub fn name_keys(&mut self, keys: &KeyNames) {
         for table in &mut self.phrases {
             table.name_keys(keys);
+        }
+        for step in &mut self.steps {
+            step.name_keys(&self.languages, keys);
         }
     }
 

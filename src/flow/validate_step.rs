@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
+use super::key_names;
 use super::parse::{RawStep, Str};
 use super::validate_ids::is_id;
 use super::validate_lists::check_lists;
 use super::validate_say::{check_say, warn_latin_without_kana};
 use super::validate_texts::check_texts;
-use super::{Step, StepIx, StepKind};
+use super::{Step, StepIx, StepKind, StepWords};
 use crate::diag::Collector;
 
 /// The range of a step's `wait_s`: at least the usual idle time's order
@@ -68,17 +69,14 @@ pub(super) fn check_step(
     if let Some(text) = &text {
         warn_latin_without_kana(step, &path, text, at.langs, diag);
     }
-    Some(Step {
-        id: id.clone(),
-        stage: stage?,
+    let words = StepWords {
         text: text?,
         say,
         list: list?,
         say_list: say_list?,
-        kind: kind?,
-        wait: wait?,
-    })
-    .filter(|_| id_ok)
+    };
+    check_placeholders(step, &path, diag);
+    Some(Step::new(id.clone(), stage?, words, kind?, wait?, at.langs)).filter(|_| id_ok)
 }
 
 /// `wait_s`, where given, within [`WAIT_S_RANGE`]. `Some(None)`: not given.
@@ -162,5 +160,59 @@ fn check_kind(
             );
             None
         }
+    }
+}
+
+/// A `{key:…}` placeholder in a step's words that names no action would be
+/// shown to the customer as written.
+fn check_placeholders(step: &RawStep, path: &str, diag: &mut Collector<'_>) {
+    let mut strings: Vec<(&str, &Str, &Str)> = Vec::new();
+    for (field, texts) in [("text", &step.text), ("say", &step.say)] {
+        for (lang, s) in texts.iter().flat_map(|t| &t.entries) {
+            strings.push((field, lang, s));
+        }
+    }
+    for (field, lists) in [("list", &step.list), ("say_list", &step.say_list)] {
+        for (lang, _, items) in lists.iter().flat_map(|l| &l.entries) {
+            strings.extend(items.iter().map(|s| (field, lang, s)));
+        }
+    }
+    for (field, lang, s) in strings {
+        for action in key_names::placeholders(s.get_ref()) {
+            if !key_names::is_action(action) {
+                let actions: Vec<&str> = key_names::actions().collect();
+                diag.error(
+                    s.span(),
+                    format!(
+                        "{path}.{field}.{}: {{key:{action}}} names no action (the actions: {})",
+                        lang.get_ref(),
+                        actions.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::load_source;
+
+    #[test]
+    fn a_placeholder_in_a_step_that_names_no_action_is_an_error_at_its_text() {
+        let source =
+            crate::flow::BUNDLED_SOURCE.replacen("{key:yes} when done", "{key:yse} when done", 1);
+        let loaded = load_source("f.toml", &source);
+        let errors: Vec<String> = loaded.errors().map(|d| d.to_string()).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("{key:yse} names no action (the actions: yes, no,"),
+            "{errors:?}"
+        );
+        let line = source[..source.find("{key:yse}").unwrap()].lines().count();
+        assert!(
+            errors[0].starts_with(&format!("f.toml:{line}:")),
+            "{errors:?}"
+        );
     }
 }
