@@ -242,8 +242,16 @@ impl Session {
     fn on_ending(&mut self, input: Input, now: Instant, fx: &mut Vec<Effect>) {
         match input {
             Input::Yes | Input::Continue | Input::StartOver => {
-                self.earcon(Tone::Continue, fx);
+                // After the reset's StopSpeech, which would cut it short, and
+                // at her volume, not the next customer's.
+                let volume = self.settings.volume;
                 self.reset_for_next_customer(now, fx);
+                if self.config.earcons {
+                    fx.push(Effect::Tone {
+                        tone: Tone::Continue,
+                        volume,
+                    });
+                }
             }
             Input::Repeat => {
                 fx.push(Effect::StopSpeech);

@@ -629,6 +629,33 @@ fn continue_shows_the_start_step_for_the_next_customer() {
     assert!(!rig.session.view().in_session);
 }
 
+// See: leaving an ending pushed its Continue earcon before the reset's
+// StopSpeech, which cut it before it sounded.
+#[test]
+fn leaving_an_ending_sounds_its_earcon_after_the_stop_at_her_volume() {
+    let mut rig = Rig::new();
+    rig.press(Input::Louder);
+    rig.press_after(1000, Input::No);
+    let fx = rig.press_after(1000, Input::Continue);
+    let stop = fx.iter().rposition(|e| *e == Effect::StopSpeech);
+    let tone = fx.iter().position(|e| {
+        matches!(
+            e,
+            Effect::Tone {
+                tone: Tone::Continue,
+                ..
+            }
+        )
+    });
+    assert!(stop < tone && tone.is_some(), "{fx:?}");
+    let loud = SpeechSettings::default().volume.up().unwrap();
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Tone { tone: Tone::Continue, volume } if *volume == loud)),
+        "{fx:?}"
+    );
+}
+
 #[test]
 fn enter_continues_a_note_but_never_answers_a_question() {
     let mut rig = Rig::new();
