@@ -679,17 +679,24 @@ fn the_seed_corpus_keeps_every_property() {
 /// graph properties are no longer being exercised.
 #[test]
 fn some_light_mutations_still_validate() {
+    // About one in sixteen validates (the runner is deterministic: 44 of
+    // 600 since the bundled flow names its keys as {key:yes}, which a
+    // mutation inside the braces turns into a check error).
+    const SAMPLES: usize = 600;
     let seeds = flow_seeds();
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let strategy = mutated(seeds, 2);
     let mut valid = 0;
-    for _ in 0..300 {
+    for _ in 0..SAMPLES {
         let (bytes, _) = strategy.new_tree(&mut runner).unwrap().current();
         if let Ok(Loaded { flow: Some(_), .. }) = flow::load_bytes("m.toml", bytes) {
             valid += 1;
         }
     }
-    assert!(valid >= 20, "only {valid} of 300 light mutations validate");
+    assert!(
+        valid >= 20,
+        "only {valid} of {SAMPLES} light mutations validate"
+    );
 }
 
 // ----- regressions: inputs under the size caps that once took minutes -----
