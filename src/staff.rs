@@ -5,6 +5,17 @@
 
 use crate::flow::Flow;
 
+/// The staff screen's keys (shown on it): digits, so a keypad does.
+pub mod keys {
+    pub const PAGE: &str = "0";
+    pub const SPEECH_TEST: &str = "1";
+    pub const RELOAD: &str = "2";
+    pub const PRINT_TEST: &str = "3";
+    pub const RECHECK: &str = "5";
+    pub const STAFF_EXIT: &str = "9";
+    pub const LEAVE: &str = "Esc";
+}
+
 /// One check of the device's health the staff screen runs: the list is
 /// data, so a new one is a variant and a line in [`probes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,4 +169,34 @@ pub enum StaffRequest {
     /// Print a test page. Hook for issue 16: never asked for until a
     /// printer is configured.
     PrintTest,
+}
+
+/// The last thing an action came to, shown until the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The test sentences and earcons were queued.
+    SpeechTest,
+    /// The flow file is being read.
+    Reloading,
+    /// The flow file is valid: it runs from the next customer on.
+    Reloaded { id: String, hash: String },
+    /// The flow file is broken (its first `FILE:LINE:COL` error): the
+    /// running flow stays.
+    Refused(String),
+    /// The running flow is the bundled one: there is no file to read again.
+    NoFlowFile,
+    /// A test page was sent to the printer (issue 16).
+    PrintTest,
+}
+
+/// The staff screen's state while it is open.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StaffView {
+    /// Pages turned since it opened (the screen takes it modulo its pages).
+    pub page: usize,
+    /// Each probe and its answer, `None` while it runs.
+    pub health: Vec<(Probe, Option<Vec<HealthLine>>)>,
+    /// `None` while counting.
+    pub counts: Option<Result<Counts, String>>,
+    pub notice: Option<Notice>,
 }
