@@ -663,10 +663,7 @@ tts_layout = "generic"
                 "[\"F12\", \"0\", \"0\"]",
                 "[\"F12\", \"0\", \"0\", \"Enter\"]",
             ),
-            (
-                "[\"F12\", \"0\", \"0\", \"Enter\"]",
-                "[\"f12\", \"0\", \"0\"]",
-            ),
+            ("[\"A\", \"0\", \"0\", \"Enter\"]", "[\"a\", \"0\", \"0\"]"),
         ] {
             let loaded = load(&format!("staff_exit_keys = {exit}\nstaff_keys = {staff}\n"));
             assert!(loaded.has_errors(), "{staff} / {exit}");
