@@ -24,6 +24,12 @@ pub const DEFAULT_PATH: &str = "/etc/counter-kiosk/kiosk.toml";
 /// entry), else `$XDG_STATE_HOME/counter-kiosk`, else
 /// `~/.local/state/counter-kiosk`. `run`, `report` and `doctor` all ask here.
 pub fn default_journal_dir() -> PathBuf {
+    state_dir()
+}
+
+/// The kiosk's state directory, resolved as [`default_journal_dir`]: where
+/// the last-start file lives whatever `journal_dir` says.
+pub fn state_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("STATE_DIRECTORY") {
         if let Some(first) = dir
             .to_string_lossy()
@@ -108,6 +114,9 @@ pub struct Config {
     /// argv, run without a shell on the second help press.
     pub staff_call_command: Option<Vec<String>>,
     pub staff_exit_keys: Vec<String>,
+    /// The key sequence that opens the staff screen; none by default, and
+    /// then there is no staff screen.
+    pub staff_keys: Vec<String>,
     pub report_k: u64,
 }
 
@@ -125,6 +134,7 @@ impl Default for Config {
             speech: SpeechConfig::default(),
             staff_call_command: None,
             staff_exit_keys: Vec::new(),
+            staff_keys: Vec::new(),
             report_k: 5,
         }
     }
@@ -214,6 +224,7 @@ const KEYS: &[&str] = &[
     "speech",
     "staff_call_command",
     "staff_exit_keys",
+    "staff_keys",
     "report_k",
 ];
 const SPEECH_KEYS: &[&str] = &[
@@ -274,6 +285,23 @@ pub fn load_source(name: &str, source: &str, base: &Path) -> LoadedConfig {
             );
         }
         config.staff_exit_keys = keys;
+    }
+    if let Some(keys) = r.key_names("staff_keys") {
+        if keys.len() < 3 {
+            r.warning_at(
+                "staff_keys",
+                "fewer than 3 keys: a customer could open the staff screen by chance",
+            );
+        }
+        if crate::input::sequences_overlap(&keys, &config.staff_exit_keys) {
+            r.error_at(
+                "staff_keys",
+                "is staff_exit_keys or starts it, or staff_exit_keys starts it: one \
+                 sequence would open or end the other; make them differ early",
+            );
+        } else {
+            config.staff_keys = keys;
+        }
     }
     if let Some(table) = r.table("keys") {
         config.keys = read_keys(table, r.diag);
@@ -596,7 +624,7 @@ tts_layout = "generic"
             messages(&loaded),
             vec![
                 "kiosk.toml:1:9: error: kiosk: expected a string, found integer",
-                "kiosk.toml:2:1: error: unknown field \"idel_timeout_s\" (expected one of: kiosk, flow, audio_dir, journal_dir, language, idle_timeout_s, repeat_guard_ms, keys, speech, staff_call_command, staff_exit_keys, report_k)",
+                "kiosk.toml:2:1: error: unknown field \"idel_timeout_s\" (expected one of: kiosk, flow, audio_dir, journal_dir, language, idle_timeout_s, repeat_guard_ms, keys, speech, staff_call_command, staff_exit_keys, staff_keys, report_k)",
                 "kiosk.toml:3:18: error: idle_timeout_s: 0 is out of range (5 to 86400)",
                 "kiosk.toml:5:8: error: speech.rate: 9 is out of range (1 to 5)",
                 "kiosk.toml:6:1: error: speech: unknown field \"voice\" (expected one of: enabled, rate, volume, echo, earcons, tts, tts_layout)",
@@ -622,6 +650,31 @@ tts_layout = "generic"
         let loaded = load("staff_exit_keys = [\"q\"]\n");
         assert!(!loaded.has_errors());
         assert!(messages(&loaded)[0].contains("warning: staff_exit_keys: fewer than 3 keys"));
+    }
+
+    #[test]
+    fn staff_keys_are_read_and_may_not_overlap_the_exit_sequence() {
+        let loaded = load("staff_keys = [\"F11\", \"5\", \"5\"]\n");
+        assert!(messages(&loaded).is_empty(), "{:?}", messages(&loaded));
+        assert_eq!(loaded.config.staff_keys, ["F11", "5", "5"]);
+        for (staff, exit) in [
+            ("[\"F12\", \"0\", \"0\"]", "[\"F12\", \"0\", \"0\"]"),
+            (
+                "[\"F12\", \"0\", \"0\"]",
+                "[\"F12\", \"0\", \"0\", \"Enter\"]",
+            ),
+            ("[\"A\", \"0\", \"0\", \"Enter\"]", "[\"a\", \"0\", \"0\"]"),
+        ] {
+            let loaded = load(&format!("staff_exit_keys = {exit}\nstaff_keys = {staff}\n"));
+            assert!(loaded.has_errors(), "{staff} / {exit}");
+            assert!(
+                messages(&loaded)[0]
+                    .starts_with("kiosk.toml:2:14: error: staff_keys: is staff_exit_keys"),
+                "{:?}",
+                messages(&loaded)
+            );
+            assert!(loaded.config.staff_keys.is_empty());
+        }
     }
 
     #[test]

@@ -218,6 +218,104 @@ impl ExitSequence {
     }
 }
 
+/// Watches for the staff screen's key sequence (config `staff_keys`); none
+/// by default, and then every key is the customer's. Unlike the exit
+/// sequence, the keys of a prefix are held back, not acted on: the staff's
+/// keys must not press anything of the customer's on the way in. When the
+/// next key breaks the prefix, the held keys are handed back, each to act
+/// as it would have for the customer.
+#[derive(Debug, Clone, Default)]
+pub struct StaffKeys<T> {
+    sequence: Vec<String>,
+    held: Vec<(String, T)>,
+}
+
+/// What one key fed to [`StaffKeys`] came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffFed<T> {
+    /// The key (with any held before it) is the start of the sequence:
+    /// held, nothing to act on yet.
+    Held,
+    /// The whole sequence was typed.
+    Matched,
+    /// These keys (held ones first, in order, each with what it was fed
+    /// with) are the customer's; some later ones may still be held.
+    Release(Vec<(String, T)>),
+}
+
+impl<T> StaffKeys<T> {
+    pub fn new(sequence: &[String]) -> StaffKeys<T> {
+        StaffKeys {
+            sequence: sequence.iter().map(|k| normalize(k)).collect(),
+            held: Vec::new(),
+        }
+    }
+
+    /// Whether a sequence is configured at all.
+    pub fn configured(&self) -> bool {
+        !self.sequence.is_empty()
+    }
+
+    /// Whether `key` is one of the sequence's keys.
+    pub fn contains(&self, key: &str) -> bool {
+        self.sequence.contains(&normalize(key))
+    }
+
+    /// Whether keys are held, waiting for the next one.
+    pub fn holding(&self) -> Option<&T> {
+        self.held.first().map(|(_, t)| t)
+    }
+
+    /// Feeds one key, with `tag` (when it was read) to hand back with it.
+    pub fn feed(&mut self, key: &str, tag: T) -> StaffFed<T> {
+        if self.sequence.is_empty() {
+            return StaffFed::Release(vec![(key.to_string(), tag)]);
+        }
+        self.held.push((key.to_string(), tag));
+        if self.held_is_prefix(0) {
+            if self.held.len() == self.sequence.len() {
+                self.held.clear();
+                return StaffFed::Matched;
+            }
+            return StaffFed::Held;
+        }
+        // The longest tail of the held keys that still starts the sequence
+        // stays held; the keys before it are the customer's.
+        let keep_from = (1..=self.held.len())
+            .find(|&from| self.held_is_prefix(from))
+            .unwrap_or(self.held.len());
+        StaffFed::Release(self.held.drain(..keep_from).collect())
+    }
+
+    /// Hands back every held key (the time to wait for the next one ran out).
+    pub fn release_all(&mut self) -> Vec<(String, T)> {
+        std::mem::take(&mut self.held)
+    }
+
+    /// Forgets held keys (the staff screen opened another way, or closed).
+    pub fn clear(&mut self) {
+        self.held.clear();
+    }
+
+    fn held_is_prefix(&self, from: usize) -> bool {
+        let tail = &self.held[from..];
+        tail.len() <= self.sequence.len()
+            && tail
+                .iter()
+                .zip(&self.sequence)
+                .all(|((key, _), want)| normalize(key) == *want)
+    }
+}
+
+/// Whether one of two key sequences is the other or starts it (the
+/// config's `staff_keys` and `staff_exit_keys` must not).
+pub fn sequences_overlap(a: &[String], b: &[String]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).all(|(x, y)| normalize(x) == normalize(y))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,5 +454,50 @@ mod tests {
         assert!(!exit.feed("a"));
         assert!(!exit.feed("a"));
         assert!(exit.feed("b"));
+    }
+    #[test]
+    fn staff_keys_hold_a_prefix_and_release_it_when_broken() {
+        let mut staff = StaffKeys::new(&["F11".into(), "5".into(), "5".into()]);
+        assert_eq!(staff.feed("F11", 1), StaffFed::Held);
+        assert_eq!(staff.feed("5", 2), StaffFed::Held);
+        assert_eq!(
+            staff.feed("1", 3),
+            StaffFed::Release(vec![("F11".into(), 1), ("5".into(), 2), ("1".into(), 3)])
+        );
+        assert_eq!(staff.feed("F11", 4), StaffFed::Held);
+        assert_eq!(staff.feed("5", 5), StaffFed::Held);
+        assert_eq!(staff.feed("5", 6), StaffFed::Matched);
+        assert_eq!(staff.holding(), None);
+    }
+
+    #[test]
+    fn a_broken_staff_prefix_keeps_the_tail_that_starts_again() {
+        let mut staff = StaffKeys::new(&["a".into(), "a".into(), "b".into()]);
+        assert_eq!(staff.feed("a", 1), StaffFed::Held);
+        assert_eq!(staff.feed("a", 2), StaffFed::Held);
+        assert_eq!(staff.feed("A", 3), StaffFed::Release(vec![("a".into(), 1)]));
+        assert_eq!(staff.feed("b", 4), StaffFed::Matched);
+        assert_eq!(staff.feed("a", 5), StaffFed::Held);
+        assert_eq!(staff.release_all(), vec![("a".to_string(), 5)]);
+    }
+
+    #[test]
+    fn without_staff_keys_every_key_is_the_customers() {
+        let mut staff = StaffKeys::<u8>::new(&[]);
+        assert!(!staff.configured());
+        assert_eq!(
+            staff.feed("F11", 1),
+            StaffFed::Release(vec![("F11".into(), 1)])
+        );
+    }
+
+    #[test]
+    fn sequences_overlap_when_one_starts_the_other() {
+        let v = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert!(sequences_overlap(&v(&["F12", "0"]), &v(&["F12", "0", "1"])));
+        assert!(sequences_overlap(&v(&["F12", "0", "1"]), &v(&["F12", "0"])));
+        assert!(sequences_overlap(&v(&["a", "b"]), &v(&["A", "b"])));
+        assert!(!sequences_overlap(&v(&["F12", "1"]), &v(&["F12", "0"])));
+        assert!(!sequences_overlap(&v(&[]), &v(&["F12"])));
     }
 }

@@ -15,12 +15,15 @@ use ratatui::layout::Rect;
 
 use crate::app::{self, App, Event, Exit, KeyVerdict};
 use crate::config::{self, Config};
+use crate::doctor::staff::{run_probe, Running};
 use crate::engine::{self, Now};
 use crate::flow::{self, Flow, LangIx};
 use crate::input::{ExitSequence, KeyMap};
 use crate::journal::{JournalWriter, LocalHour};
+use crate::last_start::LastStart;
 use crate::log::{self, log};
 use crate::speech::{clips, Speech};
+use crate::staff::{self, StaffEvent, StaffRequest, StaffSetup};
 use crate::terminal::{self, TermInput, TerminalGuard};
 use crate::trace::Trace;
 use crate::ui::{self, Mark};
@@ -101,6 +104,11 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     for note in &setup.notes {
         log(note);
     }
+    let started = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+    let (last_start, problem) = LastStart::record(&config::state_dir(), started);
+    if let Some(problem) = problem {
+        log(&format!("last start: {problem}"));
+    }
     let trace = match &args.trace {
         Some(path) => Trace::open(path).unwrap_or_else(|e| {
             log(&format!(
@@ -145,7 +153,7 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
             },
         )
     };
-    spawn_key_thread(tx, trace.clone());
+    spawn_key_thread(tx.clone(), trace.clone());
     let mut engine = setup.config.engine(setup.language);
     if let Some(secs) = args.idle_timeout {
         engine.idle_timeout = Duration::from_secs(secs.max(1));
@@ -153,6 +161,23 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     let keys = KeyMap::with_overrides(&setup.config.keys);
     // The prompts name the keys this map binds, as the key bar does.
     setup.flow.name_keys(&keys.key_names());
+    let speech_on = !args.no_speech && setup.config.speech.enabled;
+    let staff_setup = StaffSetup {
+        keys: setup.config.staff_keys.clone(),
+        // Issue 16: `printer` is the config's `[print]` once it exists.
+        probes: staff::probes(speech_on, setup.config.speech.tts, false),
+        start: last_start.info.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        can_reload: setup.flow_file.is_some(),
+        printer: false,
+        staff_exit: !setup.config.staff_exit_keys.is_empty(),
+    };
+    let running = Running {
+        config: setup.config.clone(),
+        flow: setup.flow.clone(),
+        flow_file: setup.flow_file.clone(),
+        journal_dir: setup.journal_dir.clone(),
+    };
     let (app, effects) = App::new(
         setup.flow,
         engine,
@@ -161,8 +186,10 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
         setup.marks,
         Instant::now(),
     );
+    let app = app.with_staff(staff_setup);
     let mut kiosk = Kiosk {
         app,
+        staff: StaffWork { tx, running },
         staff_command: setup.config.staff_call_command.clone(),
         speech,
         writer,
@@ -182,6 +209,11 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     }
     trace.close();
     drop(guard);
+    if matches!(exit, Exit::Stopped | Exit::Staff) {
+        if let Err(e) = last_start.clean_exit() {
+            log(&format!("last start: cannot mark the clean exit: {e}"));
+        }
+    }
     Ok(exit)
 }
 
@@ -189,6 +221,7 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
 /// effects.
 struct Kiosk {
     app: App,
+    staff: StaffWork,
     staff_command: Option<Vec<String>>,
     speech: Speech,
     writer: JournalWriter,
@@ -247,6 +280,7 @@ impl Kiosk {
                 app::Effect::Redraw => self.dirty = true,
                 app::Effect::Log(line) => log(&line),
                 app::Effect::Exit(how) => exit = Some(how),
+                app::Effect::Staff(request) => self.staff.start(request),
             }
         }
         exit
@@ -297,10 +331,10 @@ impl Kiosk {
     }
 
     fn draw<B: ratatui::backend::Backend>(&mut self, terminal: &mut ratatui::Terminal<B>) {
-        let scene = self.app.scene(Instant::now());
+        let screen = self.app.screen(Instant::now());
         let drawn = terminal.draw(|frame| {
             let area: Rect = frame.area();
-            ui::render(&scene, area, frame.buffer_mut());
+            ui::draw(&screen, area, frame.buffer_mut());
         });
         match drawn {
             Ok(_) => {
@@ -309,6 +343,86 @@ impl Kiosk {
             }
             Err(e) => log(&format!("draw: {e}")),
         }
+    }
+}
+
+/// The staff screen's work, each on a thread of its own that answers
+/// through the UI thread's channel: the UI thread never waits on it.
+struct StaffWork {
+    tx: Sender<Incoming>,
+    running: Running,
+}
+
+impl StaffWork {
+    fn start(&self, request: StaffRequest) {
+        match request {
+            StaffRequest::Probe(probes) => {
+                for probe in probes {
+                    let running = self.running.clone();
+                    self.spawn("staff-probe", move || StaffEvent::Health {
+                        probe,
+                        lines: run_probe(probe, &running),
+                    });
+                }
+            }
+            StaffRequest::Counts => {
+                let running = self.running.clone();
+                self.spawn("staff-counts", move || {
+                    let lang = running
+                        .config
+                        .language
+                        .clone()
+                        .unwrap_or_else(|| running.flow.lang_code(LangIx(0)).to_string());
+                    let counts = crate::report::staff::counts(
+                        &running.journal_dir,
+                        &running.flow,
+                        &lang,
+                        running.config.report_k,
+                        chrono::Local::now().date_naive(),
+                    );
+                    StaffEvent::Counts(counts.map_err(|e| e.to_string()))
+                });
+            }
+            StaffRequest::ReloadFlow => {
+                let Some(path) = self.running.flow_file.clone() else {
+                    return;
+                };
+                self.spawn("staff-reload", move || {
+                    StaffEvent::FlowLoaded(reload_flow(&path))
+                });
+            }
+            StaffRequest::PrintTest => {
+                // Issue 16 (the print sheet) prints the test page here.
+                log("print test: this build has no printer");
+            }
+        }
+    }
+
+    fn spawn(&self, name: &str, work: impl FnOnce() -> StaffEvent + Send + 'static) {
+        let tx = self.tx.clone();
+        let spawned = thread::Builder::new().name(name.into()).spawn(move || {
+            let _ = tx.send(Incoming::Event(Event::Staff(work())));
+        });
+        if let Err(e) = spawned {
+            log(&format!("cannot start {name}: {e}"));
+        }
+    }
+}
+
+/// The flow file read and checked again: the flow, or its first error as
+/// a `FILE:LINE:COL: error: …` line.
+fn reload_flow(path: &std::path::Path) -> Result<Box<Flow>, String> {
+    match flow::load_file(path) {
+        Ok(loaded) => {
+            if let Some(first) = loaded.errors().next() {
+                return Err(first.to_string());
+            }
+            loaded
+                .flow
+                .map(Box::new)
+                .ok_or_else(|| format!("{}: not a usable flow", path.display()))
+        }
+        Err(e) => Err(e.to_diagnostic_line()),
     }
 }
 

@@ -8,15 +8,20 @@
 
 use std::time::{Duration, Instant};
 
-use crate::engine::{self, EngineConfig, Input, Now, Overlay, Session};
+use crate::engine::{self, EngineConfig, Now, Overlay, Session};
+use crate::flow;
 use crate::flow::Flow;
-use crate::input::{ExitSequence, KeyMap};
+use crate::input::{ExitSequence, KeyMap, StaffKeys};
 use crate::journal::JournalStatus;
 use crate::speech::SpeechStatus;
-use crate::ui::{Mark, Scene};
+use crate::staff::{StaffEvent, StaffRequest, StaffSetup, StaffView};
+use crate::ui::{Mark, Scene, Screen, StaffScene};
 
+mod staff;
 #[cfg(test)]
 mod tests;
+
+pub use staff::{test_sentence, HOLD, STAFF_TIMEOUT};
 
 /// The exit status that keeps the service stopped for maintenance
 /// (`RestartPreventExitStatus=64`, DESIGN section 7).
@@ -33,13 +38,15 @@ pub enum Exit {
     TerminalLost,
 }
 
-/// What the kiosk is doing. One mode today; a staff screen is the next, and
-/// every place that depends on the mode matches on it, so adding one fails
-/// to compile until each place says what it does there.
+/// What the kiosk is doing. Every place that depends on the mode matches
+/// on it, so adding one fails to compile until each place says what it
+/// does there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// A customer (or nobody yet) walks the flow.
     Customer,
+    /// The staff screen (issue 17), over the kiosk.
+    Staff,
 }
 
 /// Everything the App is told, from any edge.
@@ -59,6 +66,8 @@ pub enum Event {
     Terminate,
     /// Standard input ended: the terminal is gone.
     InputClosed,
+    /// What a probe, the counts or a flow reload found (the staff screen).
+    Staff(StaffEvent),
 }
 
 /// What the App asks the edges to do, in order.
@@ -73,6 +82,8 @@ pub enum Effect {
     Log(String),
     /// Leave the event loop; the session's own effects come before it.
     Exit(Exit),
+    /// Work for the staff screen, off the UI thread.
+    Staff(StaffRequest),
 }
 
 impl Effect {
@@ -82,7 +93,7 @@ impl Effect {
             Effect::Engine(engine::Effect::Show(_) | engine::Effect::Reset) | Effect::Redraw => {
                 true
             }
-            Effect::Engine(_) | Effect::Log(_) | Effect::Exit(_) => false,
+            Effect::Engine(_) | Effect::Log(_) | Effect::Exit(_) | Effect::Staff(_) => false,
         }
     }
 }
@@ -118,6 +129,16 @@ pub struct App {
     session: Session,
     keys: KeyMap,
     exit_keys: ExitSequence,
+    /// The staff screen's sequence; each held key keeps its time.
+    staff_keys: StaffKeys<Now>,
+    staff_setup: StaffSetup,
+    staff_view: StaffView,
+    /// The staff screen's last key (or its opening).
+    staff_since: Instant,
+    /// A reloaded flow, for the next session.
+    next_flow: Option<Box<flow::Flow>>,
+    /// The journal's last error, for the staff screen.
+    journal_error: Option<String>,
     marks: Vec<Mark>,
     /// Set once the App has asked to exit; it then takes nothing more.
     exited: Option<Exit>,
@@ -144,10 +165,28 @@ impl App {
             session,
             keys,
             exit_keys,
+            staff_keys: StaffKeys::new(&[]),
+            staff_setup: StaffSetup::default(),
+            staff_view: StaffView::default(),
+            staff_since: now,
+            next_flow: None,
+            journal_error: None,
             marks,
             exited: None,
         };
         (app, effects.into_iter().map(Effect::Engine).collect())
+    }
+
+    /// The staff screen, opened by `setup.keys` (none: no staff screen).
+    pub fn with_staff(mut self, setup: StaffSetup) -> App {
+        self.staff_keys = StaffKeys::new(&setup.keys);
+        self.staff_setup = setup;
+        self
+    }
+
+    /// The staff screen's state (meaningful in [`Mode::Staff`]).
+    pub fn staff_view(&self) -> &StaffView {
+        &self.staff_view
     }
 
     pub fn mode(&self) -> Mode {
@@ -179,6 +218,7 @@ impl App {
             Event::Timeout => self.on_timeout(now),
             Event::Terminate => self.exit(Exit::Stopped, now),
             Event::InputClosed => self.exit(Exit::TerminalLost, now),
+            Event::Staff(event) => self.on_staff_event(event),
         }
     }
 
@@ -188,7 +228,17 @@ impl App {
         if self.exited.is_some() {
             return None;
         }
-        let engine = self.session.next_deadline();
+        let engine = match self.mode {
+            Mode::Customer => self.session.next_deadline(),
+            Mode::Staff => {
+                let close = self.staff_deadline();
+                return Some(self.hold_deadline().map_or(close, |hold| hold.min(close)));
+            }
+        };
+        let engine = match (engine, self.hold_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let tick = match self.session.view().overlay {
             Overlay::IdleWarning { reset_at } => Some(now + to_next_second(reset_at, now)),
             _ => None,
@@ -209,14 +259,26 @@ impl App {
             }
             _ => None,
         };
+        Scene {
+            flow: self.session.flow(),
+            view,
+            keys: &self.keys,
+            marks: &self.marks,
+            idle_seconds_left,
+        }
+    }
+
+    /// What the screen shows at `now`, in either mode.
+    pub fn screen(&self, now: Instant) -> Screen<'_> {
         match self.mode {
-            Mode::Customer => Scene {
+            Mode::Customer => Screen::Customer(self.scene(now)),
+            Mode::Staff => Screen::Staff(StaffScene {
                 flow: self.session.flow(),
-                view,
-                keys: &self.keys,
-                marks: &self.marks,
-                idle_seconds_left,
-            },
+                lang: self.session.config().language,
+                setup: &self.staff_setup,
+                view: &self.staff_view,
+                journal_error: self.journal_error.as_deref(),
+            }),
         }
     }
 
@@ -225,7 +287,8 @@ impl App {
             return self.exit(Exit::Staff, now);
         }
         match self.mode {
-            Mode::Customer => self.customer_key(name, now),
+            Mode::Customer => self.customer_or_staff_key(name, now),
+            Mode::Staff => self.staff_key(name, now),
         }
     }
 
@@ -233,7 +296,7 @@ impl App {
         let Some(input) = self.keys.input(name) else {
             return Vec::new();
         };
-        if input == Input::Other && self.exit_keys.contains(name) {
+        if self.is_staff_only(name, input) {
             // A staff key with no customer meaning (F12, …) must not start a
             // session that the staff exit would then write as abandoned.
             return Vec::new();
@@ -242,7 +305,19 @@ impl App {
     }
 
     fn on_timeout(&mut self, now: Now) -> Vec<Effect> {
-        let mut effects = engine_effects(self.session.handle_timeout(now));
+        let due = |at: Option<Instant>| at.is_some_and(|at| at <= now.mono);
+        match self.mode {
+            Mode::Staff if now.mono >= self.staff_deadline() => return self.leave_staff(now),
+            Mode::Staff if due(self.hold_deadline()) => return self.release_held(),
+            Mode::Staff => return Vec::new(),
+            Mode::Customer => {}
+        }
+        // Held keys act before anything later happens to the session.
+        let mut effects = Vec::new();
+        if due(self.hold_deadline()) || due(self.session.next_deadline()) {
+            effects = self.release_held();
+        }
+        effects.extend(engine_effects(self.session.handle_timeout(now)));
         // The idle countdown ticks once a second.
         if matches!(self.session.view().overlay, Overlay::IdleWarning { .. }) {
             effects.push(Effect::Redraw);
@@ -258,6 +333,9 @@ impl App {
             JournalStatus::Ok => "journal: writing again".to_string(),
         };
         let failing = matches!(status, JournalStatus::Failing { .. });
+        if let JournalStatus::Failing { error, .. } = &status {
+            self.journal_error = Some(error.to_string());
+        }
         self.set_mark(Mark::JournalError, failing);
         vec![Effect::Log(line), Effect::Redraw]
     }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::engine;
 use crate::record::LocalHour;
+use crate::ui::Screen;
 
 const HOUR: LocalHour = LocalHour {
     year: 2026,
@@ -277,4 +278,190 @@ fn each_key_says_whether_it_acted_and_whether_it_draws() {
     assert!(!acted(&rig.key("F12")).acted);
     // A resize draws but is no key.
     assert_eq!(rig.send(Event::Resize), vec![Effect::Redraw]);
+}
+
+// ----- the staff screen (issue 17) -----
+
+use crate::staff::{Notice, Probe, StaffEvent, StaffRequest, StaffSetup};
+
+const STAFF: [&str; 3] = ["9", "9", "0"];
+
+impl Rig {
+    /// A plain rig whose staff screen opens with `keys`.
+    fn staff(keys: &[&str]) -> Rig {
+        let mut rig = Rig::plain();
+        rig.app = rig.app.clone().with_staff(StaffSetup {
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            probes: vec![Probe::Sound, Probe::Journal],
+            can_reload: true,
+            staff_exit: true,
+            ..StaffSetup::default()
+        });
+        rig
+    }
+
+    fn keys(&mut self, keys: &[&str]) -> Vec<Effect> {
+        keys.iter().flat_map(|k| self.key(k)).collect()
+    }
+}
+
+fn journal_writes(fx: &[Effect]) -> usize {
+    records(fx).len()
+}
+
+#[test]
+fn the_staff_sequence_during_a_session_writes_it_as_abandoned_and_opens_the_view() {
+    let mut rig = Rig::staff(&STAFF);
+    rig.key("1");
+    assert!(rig.app.session().view().in_session);
+    assert!(rig.key("9").is_empty(), "the start of the sequence is held");
+    assert!(rig.key("9").is_empty());
+    let fx = rig.key("0");
+    assert_eq!(rig.app.mode(), Mode::Staff);
+    let written = records(&fx);
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].outcome, "abandoned");
+    assert!(fx.contains(&Effect::Staff(StaffRequest::Probe(vec![
+        Probe::Sound,
+        Probe::Journal
+    ]))));
+    assert!(fx.contains(&Effect::Staff(StaffRequest::Counts)));
+    assert!(fx.contains(&Effect::Engine(engine::Effect::StopSpeech)));
+    assert!(matches!(rig.app.screen(rig.at()), Screen::Staff(_)));
+    // Probes answer; the view keeps them, and writes nothing.
+    let fx = rig.send(Event::Staff(StaffEvent::Health {
+        probe: Probe::Journal,
+        lines: Vec::new(),
+    }));
+    assert_eq!(fx, vec![Effect::Redraw]);
+    assert_eq!(rig.app.staff_view().health[1].1, Some(Vec::new()));
+    assert_eq!(rig.app.staff_view().health[0].1, None);
+}
+
+#[test]
+fn the_staff_view_writes_nothing_and_its_speech_test_speaks_each_language() {
+    let mut rig = Rig::staff(&STAFF);
+    rig.keys(&STAFF);
+    let fx = rig.keys(&["1", "0", "2", "5", "x", "Enter", "3"]);
+    assert_eq!(journal_writes(&fx), 0);
+    let spoken: Vec<&str> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Engine(engine::Effect::Speak(u)) => Some(u.lang.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(spoken, ["ja", "en"]);
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Engine(engine::Effect::Tone { .. }))));
+    assert!(fx.contains(&Effect::Staff(StaffRequest::ReloadFlow)));
+    // No printer configured: its key does nothing.
+    assert!(!fx.contains(&Effect::Staff(StaffRequest::PrintTest)));
+    assert_eq!(rig.app.staff_view().page, 1);
+    assert_eq!(rig.app.mode(), Mode::Staff);
+}
+
+#[test]
+fn sixty_seconds_without_a_key_go_back_to_the_start_screen() {
+    let mut rig = Rig::staff(&STAFF);
+    rig.key("1");
+    rig.keys(&STAFF);
+    let opened = rig.at();
+    assert_eq!(
+        rig.app.next_deadline(rig.at()),
+        Some(opened + STAFF_TIMEOUT)
+    );
+    // A key keeps it open another 60 s.
+    rig.elapsed += Duration::from_secs(29);
+    rig.key("0");
+    let last = rig.at();
+    assert_eq!(rig.app.next_deadline(rig.at()), Some(last + STAFF_TIMEOUT));
+    // A spurious wake before then changes nothing.
+    assert!(rig.send(Event::Timeout).is_empty());
+    let fx = rig.wake();
+    assert_eq!(rig.at(), last + STAFF_TIMEOUT);
+    assert_eq!(rig.app.mode(), Mode::Customer);
+    assert!(fx.contains(&Effect::Engine(engine::Effect::Reset)));
+    assert_eq!(journal_writes(&fx), 0);
+    let view = rig.app.session().view();
+    assert!(!view.in_session);
+    assert_eq!(view.step, rig.app.session().flow().start);
+    assert!(matches!(rig.app.screen(rig.at()), Screen::Customer(_)));
+    // The customer's kiosk again: no deadline until a key.
+    assert_eq!(rig.app.next_deadline(rig.at()), None);
+}
+
+#[test]
+fn esc_or_the_sequence_again_close_the_view_and_the_staff_exit_is_a_key() {
+    let mut rig = Rig::staff(&STAFF);
+    rig.keys(&STAFF);
+    rig.key("Esc");
+    assert_eq!(rig.app.mode(), Mode::Customer);
+    rig.keys(&STAFF);
+    assert_eq!(rig.app.mode(), Mode::Staff);
+    rig.keys(&STAFF);
+    assert_eq!(rig.app.mode(), Mode::Customer);
+    rig.keys(&STAFF);
+    // "9" starts the sequence too: held until its wait runs out.
+    assert!(rig.key("9").is_empty());
+    let fx = rig.wake();
+    assert_eq!(fx.last(), Some(&Effect::Exit(Exit::Staff)));
+}
+
+#[test]
+fn each_proper_prefix_then_another_key_acts_as_those_keys_do_for_the_customer() {
+    let staff = ["9", "9", "1", "0"];
+    for len in 1..staff.len() {
+        for other in ["1", "2", "Enter", "Esc", "x", "F12"] {
+            if other == staff[len] {
+                continue;
+            }
+            let typed: Vec<&str> = staff[..len].iter().copied().chain([other]).collect();
+            let mut with = Rig::staff(&staff);
+            let mut without = Rig::staff(&[]);
+            let a = with.keys(&typed);
+            let b = without.keys(&typed);
+            assert_eq!(a, b, "{typed:?}");
+            assert_eq!(with.app.mode(), Mode::Customer, "{typed:?}");
+            assert_eq!(
+                with.app.session().view(),
+                without.app.session().view(),
+                "{typed:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_held_prefix_acts_for_the_customer_once_its_wait_runs_out() {
+    let mut with = Rig::staff(&STAFF);
+    let mut without = Rig::staff(&[]);
+    assert!(with.key("9").is_empty());
+    assert_eq!(with.app.next_deadline(with.at()), Some(with.at() + HOLD));
+    let late = with.wake();
+    let now = without.key("9");
+    assert_eq!(late, now);
+    assert_eq!(with.app.session().view(), without.app.session().view());
+}
+
+#[test]
+fn a_good_reload_runs_from_the_next_session_and_a_broken_one_is_refused() {
+    let mut rig = Rig::staff(&STAFF);
+    rig.keys(&STAFF);
+    rig.key("2");
+    assert_eq!(rig.app.staff_view().notice, Some(Notice::Reloading));
+    let error = "flow.toml:3:5: error: unknown field".to_string();
+    rig.send(Event::Staff(StaffEvent::FlowLoaded(Err(error.clone()))));
+    assert_eq!(rig.app.staff_view().notice, Some(Notice::Refused(error)));
+    let mut other = Flow::bundled().unwrap();
+    other.id = "edited".into();
+    rig.send(Event::Staff(StaffEvent::FlowLoaded(Ok(Box::new(other)))));
+    assert!(matches!(
+        &rig.app.staff_view().notice,
+        Some(Notice::Reloaded { id, .. }) if id == "edited"
+    ));
+    assert_ne!(rig.app.session().flow().id, "edited");
+    rig.key("Esc");
+    assert_eq!(rig.app.session().flow().id, "edited");
 }

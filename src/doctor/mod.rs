@@ -8,6 +8,7 @@ mod content;
 mod journal;
 mod probe;
 mod sound;
+pub mod staff;
 mod terminal;
 mod voice;
 

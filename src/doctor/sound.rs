@@ -49,7 +49,13 @@ impl Captured {
 }
 
 pub fn start() -> SoundProbe {
-    let captured = Captured::start();
+    start_with(true)
+}
+
+/// As [`start`]; with `capture` false, stderr stays where it is (the
+/// running kiosk's log, for the staff screen).
+pub fn start_with(capture: bool) -> SoundProbe {
+    let captured = if capture { Captured::start() } else { None };
     let pending = Pending::spawn("doctor-sound", BOUND, || {
         Player::open(CLIP_RATE)
             .map(|player| player.device_name.clone())

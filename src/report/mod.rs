@@ -18,6 +18,7 @@ pub mod ms;
 pub mod parse;
 pub mod privacy;
 pub mod read;
+pub mod staff;
 pub mod summary;
 mod svg;
 mod text;

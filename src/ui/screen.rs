@@ -93,7 +93,7 @@ fn width_u16(text: &str) -> u16 {
 }
 
 /// Every language's "screen too small", so anyone can read why.
-fn render_too_small(flow: &Flow, area: Rect, buf: &mut Buffer) {
+pub(super) fn render_too_small(flow: &Flow, area: Rect, buf: &mut Buffer) {
     let text = (0..flow.languages.len())
         .map(|i| flow.phrase(LangIx(i), Phrase::TooSmall))
         .collect::<Vec<_>>()

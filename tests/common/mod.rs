@@ -155,11 +155,14 @@ pub fn write_run_script(
     ]);
     argv.extend(args.iter().map(|s| s.to_string()));
     let argv: Vec<String> = argv.iter().map(|a| sh_quote(a)).collect();
+    // The kiosk's state directory (its last-start file) in the test's own.
     let script = format!(
-        r#"sh -c 'echo $$ > "$0" && exec "$@"' {pidfile} {argv}
+        r#"unset STATE_DIRECTORY; export XDG_STATE_HOME={state}
+sh -c 'echo $$ > "$0" && exec "$@"' {pidfile} {argv}
 echo "EXIT=$?"
 {after_exit}exec sleep 600
 "#,
+        state = sh_quote(&path("state")),
         pidfile = sh_quote(&path("kiosk.pid")),
         argv = argv.join(" "),
     );
