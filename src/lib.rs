@@ -15,6 +15,7 @@ pub mod input;
 pub mod journal;
 pub mod key_decode;
 pub mod log;
+pub mod print;
 pub mod record;
 pub mod regular_file;
 pub mod report;

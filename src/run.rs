@@ -20,6 +20,7 @@ use crate::flow::{self, Flow, LangIx};
 use crate::input::{ExitSequence, KeyMap};
 use crate::journal::{JournalWriter, LocalHour};
 use crate::log::{self, log};
+use crate::print;
 use crate::speech::{clips, Speech};
 use crate::terminal::{self, TermInput, TerminalGuard};
 use crate::trace::Trace;
@@ -145,6 +146,7 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
             },
         )
     };
+    let print_tx = tx.clone();
     spawn_key_thread(tx, trace.clone());
     let mut engine = setup.config.engine(setup.language);
     if let Some(secs) = args.idle_timeout {
@@ -164,6 +166,8 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     let mut kiosk = Kiosk {
         app,
         staff_command: setup.config.staff_call_command.clone(),
+        printer: setup.config.print.printer.clone(),
+        tx: print_tx,
         speech,
         writer,
         trace: trace.clone(),
@@ -190,6 +194,10 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
 struct Kiosk {
     app: App,
     staff_command: Option<Vec<String>>,
+    /// The CUPS queue of `[print] printer`, where one is configured.
+    printer: Option<String>,
+    /// Print results come back on the UI thread's channel.
+    tx: Sender<Incoming>,
     speech: Speech,
     writer: JournalWriter,
     trace: Trace,
@@ -263,6 +271,7 @@ impl Kiosk {
             Effect::SpeechSettings(settings) => self.speech.set_settings(settings),
             Effect::Tone { tone, volume } => self.speech.tone(tone, volume),
             Effect::CallStaff => self.call_staff(),
+            Effect::Print { job, sheet, lang } => self.print(job, sheet, lang),
             Effect::Reset => {
                 self.speech.stop();
                 self.clear = true;
@@ -294,6 +303,39 @@ impl Kiosk {
                 Err(e) => log(&format!("staff_call_command {program}: {e}")),
             }
         });
+    }
+
+    /// Prints the sheet off the UI thread; its end comes back as an event.
+    fn print(&self, job: u64, sheet: usize, lang: LangIx) {
+        let flow = self.app.session().flow();
+        let failed = |error: String| {
+            Incoming::Event(Event::Printed {
+                printed: engine::Printed {
+                    job,
+                    result: engine::PrintResult::Failed,
+                },
+                error: Some(error),
+            })
+        };
+        let (Some(printer), Some(sheet)) = (self.printer.clone(), flow.sheets.get(sheet).cloned())
+        else {
+            let _ = self.tx.send(failed("no printer or no such sheet".into()));
+            return;
+        };
+        let tx = self.tx.clone();
+        let spawned = print::spawn_print(
+            printer,
+            sheet,
+            lang,
+            flow.lang_code(lang).to_string(),
+            move |result, error| {
+                let printed = engine::Printed { job, result };
+                let _ = tx.send(Incoming::Event(Event::Printed { printed, error }));
+            },
+        );
+        if let Err(e) = spawned {
+            let _ = self.tx.send(failed(format!("no print thread: {e}")));
+        }
     }
 
     fn draw<B: ratatui::backend::Backend>(&mut self, terminal: &mut ratatui::Terminal<B>) {
