@@ -121,6 +121,35 @@ struct Source<'a> {
     path: Option<&'a Path>,
 }
 
+/// A sheet that does not fit on its one A4 page, in some language: laid
+/// out as it would be printed.
+fn sheet_errors(flow: &flow::Flow, source: &Source<'_>) -> Vec<crate::diag::Diagnostic> {
+    let mut diag = crate::diag::Collector::new(source.name, source.text);
+    for sheet in &flow.sheets {
+        for (i, code) in flow.languages.iter().enumerate() {
+            let lang = flow::LangIx(i);
+            match crate::print::render(sheet, lang, code) {
+                Ok(r) if r.fits => {}
+                Ok(r) => diag.error(
+                    sheet.at.clone(),
+                    format!(
+                        "sheets.{}: the \"{code}\" sheet does not fit on one A4 page \
+                         ({:.0} pt of {:.0}); shorten it or lower its size",
+                        sheet.id,
+                        r.needed_pt,
+                        crate::print::render::PAGE_H - 2.0 * crate::print::render::MARGIN
+                    ),
+                ),
+                Err(e) => diag.error(
+                    sheet.at.clone(),
+                    format!("sheets.{}: the \"{code}\" sheet: {e}", sheet.id),
+                ),
+            }
+        }
+    }
+    diag.finish()
+}
+
 fn report(
     name: &str,
     source: &Source<'_>,
@@ -133,9 +162,13 @@ fn report(
     for d in &loaded.diagnostics {
         writeln!(err, "{d}")?;
     }
-    let errors = loaded.errors().count();
+    let mut errors = loaded.errors().count();
     let mut warnings = loaded.diagnostics.len() - errors;
     if let Some(flow) = &loaded.flow {
+        for d in sheet_errors(flow, source) {
+            writeln!(err, "{d}")?;
+            errors += 1;
+        }
         for d in flow::key_warnings(source.name, source.text, keys) {
             writeln!(err, "{d}")?;
             warnings += 1;
@@ -155,7 +188,7 @@ fn report(
     }
     total.errors += errors;
     total.warnings += warnings;
-    match &loaded.flow {
+    match loaded.flow.as_ref().filter(|_| errors == 0) {
         Some(flow) => writeln!(
             out,
             "{name}: ok: flow \"{}\", {} steps, languages {}, {warnings} warning(s)",

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use crate::graph::{GraphArgs, GraphFormat};
+pub use crate::print::command::PrintTestArgs;
 pub use crate::report::{ReportArgs, ReportFormat};
 pub use crate::run::RunArgs;
 
@@ -78,6 +79,12 @@ XDG_CONFIG_HOME=/etc/counter-kiosk STATE_DIRECTORY=/var/lib/counter-kiosk kiosk 
         after_help = "Exit status: 0 when the diagram was written, 2 when not (a flow that fails `kiosk check`, an unknown --lang, or --format svg without Graphviz: the Debian package `graphviz`, installed by scripts/setup)."
     )]
     Graph(GraphArgs),
+    /// Lay out a take-home sheet and print it on the configured CUPS queue
+    /// (`[print] printer`), or write it as PDF with --pdf.
+    #[command(
+        after_help = "Exit status: 0 when the sheet was printed (CUPS reported the job processing or completed on an enabled queue within 20 s) or written, 2 when not."
+    )]
+    PrintTest(PrintTestArgs),
     /// List every text the flow speaks, as JSON lines {id, lang, text}:
     /// what scripts/render-audio renders into clips.
     #[command(hide = true)]

@@ -99,6 +99,13 @@ impl TtsLayout {
     }
 }
 
+/// `[print]` (issue 16): where take-home sheets go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrintConfig {
+    /// The CUPS queue; none: no print step is offered.
+    pub printer: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub kiosk: String,
@@ -118,6 +125,7 @@ pub struct Config {
     /// then there is no staff screen.
     pub staff_keys: Vec<String>,
     pub report_k: u64,
+    pub print: PrintConfig,
 }
 
 impl Default for Config {
@@ -136,6 +144,7 @@ impl Default for Config {
             staff_exit_keys: Vec::new(),
             staff_keys: Vec::new(),
             report_k: 5,
+            print: PrintConfig::default(),
         }
     }
 }
@@ -155,6 +164,7 @@ impl Config {
                 rate: self.speech.rate,
                 volume: self.speech.volume,
             },
+            printing: self.print.printer.is_some(),
             ..EngineConfig::default()
         }
     }
@@ -226,7 +236,9 @@ const KEYS: &[&str] = &[
     "staff_exit_keys",
     "staff_keys",
     "report_k",
+    "print",
 ];
+const PRINT_KEYS: &[&str] = &["printer"];
 const SPEECH_KEYS: &[&str] = &[
     "enabled",
     "rate",
@@ -309,6 +321,9 @@ pub fn load_source(name: &str, source: &str, base: &Path) -> LoadedConfig {
     if let Some(table) = r.table("speech") {
         config.speech = read_speech(table, r.diag);
     }
+    if let Some(table) = r.table("print") {
+        config.print = read_print(table, r.diag);
+    }
     LoadedConfig {
         config,
         diagnostics: diag.finish(),
@@ -361,6 +376,31 @@ fn read_keys(table: &DeTable<'_>, diag: &mut Collector<'_>) -> Vec<(Input, Vec<S
         .into_iter()
         .map(|(_, input, keys)| (input, keys))
         .collect()
+}
+
+fn read_print(table: &DeTable<'_>, diag: &mut Collector<'_>) -> PrintConfig {
+    tree::reject_unknown_keys(table, PRINT_KEYS, "print", diag);
+    let mut r = Reader {
+        table,
+        path: "print",
+        diag,
+    };
+    let printer = r.string("printer").and_then(|name| {
+        // CUPS queue names: printable, no space, slash or '#'.
+        let ok = !name.is_empty()
+            && name.len() <= 127
+            && name
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !matches!(c, '/' | '#' | '\\'));
+        if !ok {
+            r.error_at(
+                "printer",
+                "a CUPS queue name: printable ASCII without spaces, '/', '#' or '\\'",
+            );
+        }
+        ok.then_some(name)
+    });
+    PrintConfig { printer }
 }
 
 fn read_speech(table: &DeTable<'_>, diag: &mut Collector<'_>) -> SpeechConfig {
@@ -624,7 +664,7 @@ tts_layout = "generic"
             messages(&loaded),
             vec![
                 "kiosk.toml:1:9: error: kiosk: expected a string, found integer",
-                "kiosk.toml:2:1: error: unknown field \"idel_timeout_s\" (expected one of: kiosk, flow, audio_dir, journal_dir, language, idle_timeout_s, repeat_guard_ms, keys, speech, staff_call_command, staff_exit_keys, staff_keys, report_k)",
+                "kiosk.toml:2:1: error: unknown field \"idel_timeout_s\" (expected one of: kiosk, flow, audio_dir, journal_dir, language, idle_timeout_s, repeat_guard_ms, keys, speech, staff_call_command, staff_exit_keys, staff_keys, report_k, print)",
                 "kiosk.toml:3:18: error: idle_timeout_s: 0 is out of range (5 to 86400)",
                 "kiosk.toml:5:8: error: speech.rate: 9 is out of range (1 to 5)",
                 "kiosk.toml:6:1: error: speech: unknown field \"voice\" (expected one of: enabled, rate, volume, echo, earcons, tts, tts_layout)",

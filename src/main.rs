@@ -9,8 +9,8 @@ use counter_kiosk::app::{Exit, STAFF_EXIT_STATUS};
 use counter_kiosk::cli::{Cli, Mode};
 use counter_kiosk::doctor;
 use counter_kiosk::flow::{self, Flow};
-use counter_kiosk::run;
 use counter_kiosk::{check, graph, report};
+use counter_kiosk::{print, run};
 
 fn main() -> anyhow::Result<ExitCode> {
     counter_kiosk::trace::mark_process_start();
@@ -34,6 +34,13 @@ fn main() -> anyhow::Result<ExitCode> {
             Err(e) if e.is_broken_pipe() => Ok(ExitCode::SUCCESS),
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "kiosk graph: {e}");
+                Ok(ExitCode::from(2))
+            }
+        },
+        Mode::PrintTest(args) => match print::command::run(&args, &mut std::io::stdout()) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "kiosk print-test: {e}");
                 Ok(ExitCode::from(2))
             }
         },

@@ -26,6 +26,16 @@ pub enum Answer {
     None,
 }
 
+/// What came of a yes on a print step (issue 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrintResult {
+    /// An enabled queue took the job and CUPS reported it processing or done.
+    Ok,
+    /// A stopped queue, a missing printer, a failed or late job.
+    Failed,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRecord {
     pub id: String,
@@ -33,6 +43,10 @@ pub struct StepRecord {
     pub ms: u64,
     pub repeats: u32,
     pub help: u32,
+    /// Only on a print step answered yes, once the printer answered: an
+    /// optional field, so records without it stay schema 1 (DESIGN 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub print: Option<PrintResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +155,7 @@ mod tests {
             outcome: "resolved".into(),
             end: "done".into(),
             steps: vec![StepRecord {
+                print: None,
                 id: "done".into(),
                 answer: Answer::None,
                 ms: 0,

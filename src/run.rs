@@ -22,6 +22,7 @@ use crate::input::{ExitSequence, KeyMap};
 use crate::journal::{JournalWriter, LocalHour};
 use crate::last_start::LastStart;
 use crate::log::{self, log};
+use crate::print;
 use crate::speech::{clips, Speech};
 use crate::staff::{self, StaffEvent, StaffRequest, StaffSetup};
 use crate::terminal::{self, TermInput, TerminalGuard};
@@ -153,6 +154,7 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
             },
         )
     };
+    let print_tx = tx.clone();
     spawn_key_thread(tx.clone(), trace.clone());
     let mut engine = setup.config.engine(setup.language);
     if let Some(secs) = args.idle_timeout {
@@ -191,6 +193,8 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
         app,
         staff: StaffWork { tx, running },
         staff_command: setup.config.staff_call_command.clone(),
+        printer: setup.config.print.printer.clone(),
+        tx: print_tx,
         speech,
         writer,
         trace: trace.clone(),
@@ -223,6 +227,10 @@ struct Kiosk {
     app: App,
     staff: StaffWork,
     staff_command: Option<Vec<String>>,
+    /// The CUPS queue of `[print] printer`, where one is configured.
+    printer: Option<String>,
+    /// Print results come back on the UI thread's channel.
+    tx: Sender<Incoming>,
     speech: Speech,
     writer: JournalWriter,
     trace: Trace,
@@ -297,6 +305,7 @@ impl Kiosk {
             Effect::SpeechSettings(settings) => self.speech.set_settings(settings),
             Effect::Tone { tone, volume } => self.speech.tone(tone, volume),
             Effect::CallStaff => self.call_staff(),
+            Effect::Print { job, sheet, lang } => self.print(job, sheet, lang),
             Effect::Reset => {
                 self.speech.stop();
                 self.clear = true;
@@ -328,6 +337,39 @@ impl Kiosk {
                 Err(e) => log(&format!("staff_call_command {program}: {e}")),
             }
         });
+    }
+
+    /// Prints the sheet off the UI thread; its end comes back as an event.
+    fn print(&self, job: u64, sheet: usize, lang: LangIx) {
+        let flow = self.app.session().flow();
+        let failed = |error: String| {
+            Incoming::Event(Event::Printed {
+                printed: engine::Printed {
+                    job,
+                    result: engine::PrintResult::Failed,
+                },
+                error: Some(error),
+            })
+        };
+        let (Some(printer), Some(sheet)) = (self.printer.clone(), flow.sheets.get(sheet).cloned())
+        else {
+            let _ = self.tx.send(failed("no printer or no such sheet".into()));
+            return;
+        };
+        let tx = self.tx.clone();
+        let spawned = print::spawn_print(
+            printer,
+            sheet,
+            lang,
+            flow.lang_code(lang).to_string(),
+            move |result, error| {
+                let printed = engine::Printed { job, result };
+                let _ = tx.send(Incoming::Event(Event::Printed { printed, error }));
+            },
+        );
+        if let Err(e) = spawned {
+            let _ = self.tx.send(failed(format!("no print thread: {e}")));
+        }
     }
 
     fn draw<B: ratatui::backend::Backend>(&mut self, terminal: &mut ratatui::Terminal<B>) {

@@ -464,6 +464,9 @@ fn config() -> impl Strategy<Value = EngineConfig> {
                     rate: Level::new(rate),
                     volume: Level::new(volume),
                 },
+                // With no printer: print steps are skipped (their own
+                // tests are in src/engine/tests/print.rs).
+                printing: false,
             },
         )
 }
@@ -961,13 +964,23 @@ impl Sim {
                 prop_assert_eq!(entry.answer, Answer::None, "the last step of {:?}", r);
                 break;
             }
+            // With no printer (as these configs are), a print step is
+            // passed over: the step after it is shown.
+            let past_print = |mut at: StepIx| {
+                while let StepKind::Print { next, .. } = flow.step(at).kind {
+                    at = next;
+                }
+                at
+            };
             match (entry.answer, step.kind) {
-                (Answer::Yes, StepKind::Question { yes, .. }) => stack.push(yes),
-                (Answer::No, StepKind::Question { no, .. }) => stack.push(no),
-                (Answer::Next, StepKind::Note { next }) => stack.push(next),
-                (Answer::Back, StepKind::Question { .. } | StepKind::Note { .. })
-                    if stack.len() > 1 =>
-                {
+                (Answer::Yes, StepKind::Question { yes, .. }) => stack.push(past_print(yes)),
+                (Answer::No, StepKind::Question { no, .. }) => stack.push(past_print(no)),
+                (Answer::Next, StepKind::Note { next }) => stack.push(past_print(next)),
+                (Answer::Yes | Answer::No, StepKind::Print { next, .. }) => stack.push(next),
+                (
+                    Answer::Back,
+                    StepKind::Question { .. } | StepKind::Note { .. } | StepKind::Print { .. },
+                ) if stack.len() > 1 => {
                     stack.pop();
                 }
                 (answer, kind) => {

@@ -438,7 +438,7 @@ fn check_flow(flow: &Flow) -> Result<(), TestCaseError> {
     prop_assert_eq!(flow.phrases.len(), langs);
     let successors = |k: StepKind| match k {
         StepKind::Question { yes, no } => vec![yes.0, no.0],
-        StepKind::Note { next } => vec![next.0],
+        StepKind::Note { next } | StepKind::Print { next, .. } => vec![next.0],
         StepKind::Ending { .. } => Vec::new(),
     };
     for step in &flow.steps {

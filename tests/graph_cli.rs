@@ -54,7 +54,9 @@ fn answers(flow: &Flow, lang: LangIx) -> Vec<(String, String, String)> {
                 add(yes, word(Phrase::KeyYes));
                 add(no, word(Phrase::KeyNo));
             }
-            StepKind::Note { next } => add(next, word(Phrase::KeyNext)),
+            StepKind::Note { next } | StepKind::Print { next, .. } => {
+                add(next, word(Phrase::KeyNext))
+            }
             StepKind::Ending { .. } => {}
         }
     }
@@ -282,7 +284,7 @@ fn to_an_ending(flow: &Flow, from: StepIx) -> Vec<StepIx> {
     while let Some(at) = queue.pop_front() {
         let next: Vec<StepIx> = match flow.step(at).kind {
             StepKind::Question { yes, no } => vec![yes, no],
-            StepKind::Note { next } => vec![next],
+            StepKind::Note { next } | StepKind::Print { next, .. } => vec![next],
             StepKind::Ending { .. } => {
                 let mut path = vec![at];
                 while let Some(b) = before[path[path.len() - 1].0] {

@@ -62,6 +62,11 @@ pub enum Event {
     Speech(SpeechStatus),
     /// [`App::next_deadline`] has come (early or spurious calls are fine).
     Timeout,
+    /// A print job ended; `error` says why it failed, for the log.
+    Printed {
+        printed: engine::Printed,
+        error: Option<String>,
+    },
     /// A stop signal.
     Terminate,
     /// Standard input ended: the terminal is gone.
@@ -216,6 +221,14 @@ impl App {
             Event::Journal(status) => self.on_journal(status),
             Event::Speech(status) => self.on_speech(status),
             Event::Timeout => self.on_timeout(now),
+            Event::Printed { printed, error } => {
+                let mut effects: Vec<Effect> = error
+                    .map(|e| Effect::Log(format!("print: {e}")))
+                    .into_iter()
+                    .collect();
+                effects.extend(engine_effects(self.session.handle_printed(printed, now)));
+                effects
+            }
             Event::Terminate => self.exit(Exit::Stopped, now),
             Event::InputClosed => self.exit(Exit::TerminalLost, now),
             Event::Staff(event) => self.on_staff_event(event),

@@ -10,6 +10,7 @@ mod timers;
 
 use std::time::{Duration, Instant};
 
+pub use crate::record::PrintResult;
 pub use session::Session;
 pub use settings::{Level, SpeechSettings};
 pub use timers::Timer;
@@ -41,6 +42,14 @@ pub enum Input {
     StartOver,
     /// A key with no action; it still counts as someone being there.
     Other,
+}
+
+/// A print job's end, as the printing edge reports it (issue 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Printed {
+    /// The job of the [`Effect::Print`] it answers.
+    pub job: u64,
+    pub result: crate::record::PrintResult,
 }
 
 impl Input {
@@ -109,8 +118,12 @@ pub enum Overlay {
     None,
     KeyGuide,
     StaffCalled,
+    /// A sheet could not be printed: ask the staff for a copy.
+    PrintFailed,
     ConfirmStartOver,
-    IdleWarning { reset_at: Instant },
+    IdleWarning {
+        reset_at: Instant,
+    },
 }
 
 /// Everything the screen shows, as data; drawing only reads it.
@@ -151,6 +164,14 @@ pub enum Effect {
     },
     /// Run the staff-call command.
     CallStaff,
+    /// Print the take-home sheet (an index into the flow's sheets) in the
+    /// language `lang`, off the UI thread; its end comes back as a
+    /// [`Printed`] with the same `job`.
+    Print {
+        job: u64,
+        sheet: usize,
+        lang: LangIx,
+    },
     /// A new customer: clear the screen, speech and anything of the last one.
     Reset,
     /// Append this record to the journal.
@@ -175,6 +196,9 @@ pub struct EngineConfig {
     pub language: LangIx,
     /// Each customer's starting rate and volume.
     pub speech: SpeechSettings,
+    /// A printer is configured: print steps are offered (else the kiosk
+    /// goes straight on to their `next`).
+    pub printing: bool,
 }
 
 impl Default for EngineConfig {
@@ -188,6 +212,7 @@ impl Default for EngineConfig {
             earcons: true,
             language: LangIx(0),
             speech: SpeechSettings::default(),
+            printing: false,
         }
     }
 }

@@ -9,7 +9,7 @@ use super::{
     Effect, EngineConfig, Input, Now, Overlay, SpeechKind, SpeechSettings, Tone, Utterance, View,
 };
 use crate::flow::{Flow, LangIx, Phrase, StepIx, StepKind};
-use crate::record::Answer;
+use crate::record::{Answer, PrintResult, Record};
 
 /// Where the kiosk is between and within customers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,20 @@ pub struct Session {
     tally: Option<Tally>,
     timers: Timers,
     last_press: Option<(Input, Instant)>,
+    /// The last print job's number (each [`Effect::Print`] takes the next).
+    print_jobs: u64,
+    /// The ended session's record, held until its print job answers (the
+    /// ending came before the printer did): written then, or at the next
+    /// reset or shutdown without the print result.
+    held: Option<Held>,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    job: u64,
+    /// Index of the print step in the record's steps.
+    at: usize,
+    record: Record,
 }
 
 impl Session {
@@ -63,6 +77,8 @@ impl Session {
             tally: None,
             timers: Timers::default(),
             last_press: None,
+            print_jobs: 0,
+            held: None,
             flow,
             config,
         };
@@ -127,7 +143,11 @@ impl Session {
             return fx;
         }
         self.arm_idle(now.mono);
-        if input != Input::Help && matches!(self.overlay, Overlay::KeyGuide | Overlay::StaffCalled)
+        if input != Input::Help
+            && matches!(
+                self.overlay,
+                Overlay::KeyGuide | Overlay::StaffCalled | Overlay::PrintFailed
+            )
         {
             self.overlay = Overlay::None;
             self.timers.stop(Timer::HelpWindow);
@@ -167,6 +187,34 @@ impl Session {
         fx
     }
 
+    /// A print job ended. Its result joins the record (held since the
+    /// ending, or still being counted); a failure for the customer still
+    /// here is apologised for, shown and spoken. A stale job is ignored.
+    pub fn handle_printed(&mut self, printed: super::Printed, _now: Now) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let ours = match (&mut self.tally, &mut self.held) {
+            (Some(tally), _) => tally.print_done(printed.job, printed.result),
+            (None, Some(held)) if held.job == printed.job => {
+                if let Some(step) = held.record.steps.get_mut(held.at) {
+                    step.print = Some(printed.result);
+                }
+                if let Some(held) = self.held.take() {
+                    fx.push(Effect::Journal(held.record));
+                }
+                true
+            }
+            (None, _) => false,
+        };
+        if ours && printed.result == PrintResult::Failed {
+            self.overlay = Overlay::PrintFailed;
+            self.timers.stop(Timer::HelpWindow);
+            fx.push(Effect::Show(self.view()));
+            // After what is being said, not over it: the step goes on.
+            self.say_phrase(Phrase::PrintFailedSay, SpeechKind::Prompt, &mut fx);
+        }
+        fx
+    }
+
     /// The kiosk is being stopped: a session under way is written as
     /// abandoned (its time stopping at an idle warning on screen).
     pub fn handle_shutdown(&mut self, now: Now) -> Vec<Effect> {
@@ -176,6 +224,7 @@ impl Session {
             _ => now.mono,
         };
         self.write_record("abandoned", stopped, stopped, &mut fx);
+        self.release_held(&mut fx);
         self.timers.stop_all();
         fx.push(Effect::Show(self.view()));
         fx
@@ -205,6 +254,8 @@ impl Session {
             (Input::Yes | Input::Continue, StepKind::Note { next }) => {
                 self.answer(Answer::Next, next, now, fx)
             }
+            (Input::Yes, StepKind::Print { next, .. }) => self.answer(Answer::Yes, next, now, fx),
+            (Input::No, StepKind::Print { next, .. }) => self.answer(Answer::No, next, now, fx),
             (Input::Repeat, _) => self.repeat(fx),
             (Input::Back, _) if self.can_go_back() => self.go_back(now, fx),
             (Input::StartOver, _) => self.ask_start_over(fx),
@@ -277,11 +328,50 @@ impl Session {
         if let Some(tally) = &mut self.tally {
             tally.leave(&self.flow, &self.visit, answer, now);
         }
+        if let (Answer::Yes, StepKind::Print { sheet, .. }) =
+            (answer, self.flow.step(self.visit.step).kind)
+        {
+            self.print(sheet, fx);
+        }
+        let target = self.past_print_steps(target);
         self.path.push(target);
         self.show_step(target, now, fx);
         if let StepKind::Ending { outcome } = self.flow.step(target).kind {
             self.write_outcome(outcome, now, fx);
         }
+    }
+
+    /// Asks for the sheet to be printed and says so; the kiosk goes on at
+    /// once, whatever the printer does.
+    fn print(&mut self, sheet: usize, fx: &mut Vec<Effect>) {
+        self.print_jobs += 1;
+        let job = self.print_jobs;
+        if let Some(tally) = &mut self.tally {
+            tally.await_print(job);
+        }
+        fx.push(Effect::Print {
+            job,
+            sheet,
+            lang: self.lang,
+        });
+        self.say_phrase(Phrase::PrintingSay, SpeechKind::Prompt, fx);
+    }
+
+    /// With no printer, a print step is not offered: the step after it
+    /// (and after any print steps in a row) is shown instead.
+    fn past_print_steps(&self, mut step: StepIx) -> StepIx {
+        if self.config.printing {
+            return step;
+        }
+        // Bounded: validation lets no loop of print steps through (it could
+        // not reach an ending), but a bound costs nothing.
+        for _ in 0..self.flow.steps.len() {
+            match self.flow.step(step).kind {
+                StepKind::Print { next, .. } => step = next,
+                _ => break,
+            }
+        }
+        step
     }
 
     /// The ending on screen was reached at `now`: its record, at once.
@@ -339,15 +429,28 @@ impl Session {
         }
         if let Some(mut tally) = self.tally.take() {
             tally.leave(&self.flow, &self.visit, Answer::None, left_at);
+            let pending = tally.awaits_print();
             let record = tally.finish(&self.flow, &self.config.kiosk, self.lang, outcome, ended_at);
-            fx.push(Effect::Journal(record));
+            match pending {
+                Some((job, at)) => self.held = Some(Held { job, at, record }),
+                None => fx.push(Effect::Journal(record)),
+            }
         }
         self.phase = Phase::Ended;
+    }
+
+    /// Writes a record held for its print result without it: the next
+    /// customer came, or the kiosk stops, before the printer answered.
+    fn release_held(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(held) = self.held.take() {
+            fx.push(Effect::Journal(held.record));
+        }
     }
 
     /// Back to the untouched start step, with nothing of the last customer.
     fn reset_for_next_customer(&mut self, now: Instant, fx: &mut Vec<Effect>) {
         let start = self.flow.start;
+        self.release_held(fx);
         self.phase = Phase::Waiting;
         self.tally = None;
         self.lang = self.config.language;
@@ -520,6 +623,7 @@ impl Session {
         match self.overlay {
             Overlay::KeyGuide => self.say_phrase(Phrase::KeyGuideSay, SpeechKind::Guide, fx),
             Overlay::StaffCalled => self.say_phrase(Phrase::StaffCalledSay, SpeechKind::Prompt, fx),
+            Overlay::PrintFailed => self.say_phrase(Phrase::PrintFailedSay, SpeechKind::Prompt, fx),
             Overlay::ConfirmStartOver => {
                 self.say_phrase(Phrase::ConfirmStartOverSay, SpeechKind::Prompt, fx)
             }
@@ -546,6 +650,7 @@ impl Session {
         let prompt = match step.kind {
             StepKind::Question { .. } => Phrase::PromptQuestion,
             StepKind::Note { .. } => Phrase::PromptNote,
+            StepKind::Print { .. } => Phrase::PromptPrint,
             StepKind::Ending { .. } => Phrase::PromptEnding,
         };
         self.say_phrase(prompt, SpeechKind::Prompt, fx);

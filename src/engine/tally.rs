@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use crate::flow::{Flow, LangIx, StepIx};
-use crate::record::{Answer, LocalHour, Record, StepRecord, SCHEMA_VERSION};
+use crate::record::{Answer, LocalHour, PrintResult, Record, StepRecord, SCHEMA_VERSION};
 
 /// The step on screen now and what happened on it so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,9 @@ pub struct Tally {
     steps: Vec<StepRecord>,
     help: u32,
     back: u32,
+    /// A print job asked for on this session and not yet answered, with
+    /// the index of its step in `steps`.
+    pending_print: Option<(u64, usize)>,
 }
 
 impl Tally {
@@ -47,6 +50,7 @@ impl Tally {
             steps: Vec::new(),
             help: 0,
             back: 0,
+            pending_print: None,
         }
     }
 
@@ -66,7 +70,36 @@ impl Tally {
             ms: millis(visit.shown_at, at),
             repeats: visit.repeats,
             help: visit.help,
+            print: None,
         });
+    }
+
+    /// The visit just left asked for print job `job`.
+    pub fn await_print(&mut self, job: u64) {
+        if let Some(last) = self.steps.len().checked_sub(1) {
+            self.pending_print = Some((job, last));
+        }
+    }
+
+    /// The print job of this session not answered yet, with the index of
+    /// its step in the record's `steps`.
+    pub fn awaits_print(&self) -> Option<(u64, usize)> {
+        self.pending_print
+    }
+
+    /// Print job `job` came back with `result`; false when it is not this
+    /// session's pending job.
+    pub fn print_done(&mut self, job: u64, result: PrintResult) -> bool {
+        match self.pending_print {
+            Some((pending, at)) if pending == job => {
+                if let Some(step) = self.steps.get_mut(at) {
+                    step.print = Some(result);
+                }
+                self.pending_print = None;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The record, once the last visit has been left with `Answer::None`;

@@ -2,6 +2,7 @@
 //! synthetic instants and no terminal or sound card.
 
 mod back;
+mod print;
 mod wait_s;
 
 use std::time::{Duration, Instant};

@@ -131,6 +131,7 @@ pub fn spoken_secs(flow: &Flow, step: &Step, lang: LangIx) -> Option<(f64, Strin
     let prompt = match step.kind {
         StepKind::Question { .. } => Phrase::PromptQuestion,
         StepKind::Note { .. } => Phrase::PromptNote,
+        StepKind::Print { .. } => Phrase::PromptPrint,
         StepKind::Ending { .. } => Phrase::PromptEnding,
     };
     let items = step.spoken_list(lang);
@@ -191,6 +192,7 @@ fn note_runs(flow: &Flow) -> Vec<Option<usize>> {
                 }
             }
             StepKind::Note { next } => after_note[next.0] = true,
+            StepKind::Print { next, .. } => begins[next.0] |= is_note(next.0),
             StepKind::Ending { .. } => {}
         }
     }

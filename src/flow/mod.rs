@@ -9,6 +9,7 @@ mod lint;
 mod parse;
 pub mod phrases;
 pub mod read_bounded;
+pub mod sheet;
 pub mod speech_length;
 mod spoken;
 mod step_words;
@@ -20,6 +21,7 @@ mod validate_lists;
 mod validate_named;
 mod validate_phrases;
 mod validate_say;
+mod validate_sheets;
 mod validate_step;
 mod validate_texts;
 
@@ -33,6 +35,7 @@ pub use key_names::KeyNames;
 pub use lint::key_warnings;
 pub use phrases::{Phrase, PhraseTable};
 pub use read_bounded::ReadProblem;
+pub use sheet::{Block, Sheet};
 pub use spoken::{spoken_texts, SpokenText, SPOKEN_PHRASES};
 pub use step_words::StepWords;
 
@@ -79,6 +82,12 @@ pub enum StepKind {
         no: StepIx,
     },
     Note {
+        next: StepIx,
+    },
+    /// Offers a take-home sheet (an index into [`Flow::sheets`]): yes
+    /// prints it, either answer goes on to `next`.
+    Print {
+        sheet: usize,
         next: StepIx,
     },
     /// Names an index into [`Flow::outcomes`].
@@ -180,6 +189,8 @@ pub struct Flow {
     pub steps: Vec<Step>,
     /// Per language, indexed by [`LangIx`].
     pub phrases: Vec<PhraseTable>,
+    /// The take-home sheets print steps name, in file order.
+    pub sheets: Vec<Sheet>,
     /// First 8 hex digits of the SHA-256 of the file's bytes (journal `flow_hash`).
     pub hash: String,
 }

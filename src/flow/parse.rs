@@ -48,11 +48,34 @@ pub struct RawStep {
     pub no: Option<Str>,
     pub next: Option<Str>,
     pub end: Option<Str>,
+    /// `print = "SHEET"`: a print step (with `next`).
+    pub print: Option<Str>,
     /// `wait_s = N`: the idle warning comes after N seconds on this step.
     pub wait_s: Option<Spanned<i64>>,
-    /// Which of yes, no, next, end the table has, in that order, whatever
+    /// Which of yes, no, next, end, print the table has, in that order, whatever
     /// their values: a mistyped `next` still makes the step a note.
     pub kind_keys: Vec<&'static str>,
+}
+
+/// One block of a sheet: a table with exactly one of its four keys.
+#[derive(Debug)]
+pub enum RawBlock {
+    Heading(Str),
+    Paragraph(Str),
+    Bullets(Range<usize>, Vec<Str>),
+    Lines(Range<usize>, Vec<Str>),
+}
+
+/// A language, its array's span, and its blocks.
+pub type RawLangBlocks = (Str, Range<usize>, Vec<RawBlock>);
+
+#[derive(Debug)]
+pub struct RawSheet {
+    pub id: Str,
+    pub title: Option<RawTexts>,
+    pub size: Option<Spanned<i64>>,
+    /// The `blocks` table's span, and per language its span and blocks.
+    pub blocks: Option<(Range<usize>, Vec<RawLangBlocks>)>,
 }
 
 #[derive(Debug)]
@@ -77,15 +100,18 @@ pub struct RawFlow {
     pub outcomes: Vec<RawNamed>,
     pub steps: Vec<RawStep>,
     pub ui: Vec<RawUi>,
+    pub sheets: Vec<RawSheet>,
 }
 
-const ROOT_KEYS: &[&str] = &["flow", "stages", "outcomes", "steps", "ui"];
+const ROOT_KEYS: &[&str] = &["flow", "stages", "outcomes", "steps", "ui", "sheets"];
 const FLOW_KEYS: &[&str] = &["id", "start", "languages", "title"];
 const NAMED_KEYS: &[&str] = &["title"];
 const STEP_KEYS: &[&str] = &[
-    "stage", "text", "say", "list", "say_list", "yes", "no", "next", "end", "wait_s",
+    "stage", "text", "say", "list", "say_list", "yes", "no", "next", "end", "print", "wait_s",
 ];
-const KIND_KEYS: [&str; 4] = ["yes", "no", "next", "end"];
+const KIND_KEYS: [&str; 5] = ["yes", "no", "next", "end", "print"];
+const SHEET_KEYS: &[&str] = &["title", "size", "blocks"];
+const BLOCK_KEYS: &[&str] = &["heading", "paragraph", "bullets", "lines"];
 
 pub fn parse(source: &str, diag: &mut Collector<'_>) -> RawFlow {
     let root = tree::parse(source, diag);
@@ -110,6 +136,9 @@ pub fn parse(source: &str, diag: &mut Collector<'_>) -> RawFlow {
     });
     raw.ui = for_each_subtable(root, "ui", diag, |lang, table, diag| {
         read_ui(lang, table, diag)
+    });
+    raw.sheets = for_each_subtable(root, "sheets", diag, |id, table, diag| {
+        read_sheet(id, table, diag)
     });
     raw
 }
@@ -146,7 +175,10 @@ fn read_named_tables(root: &DeTable<'_>, key: &str, diag: &mut Collector<'_>) ->
 fn read_step(id: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawStep {
     let path = join_path("steps", id.get_ref());
     tree::reject_unknown_keys(table, STEP_KEYS, &path, diag);
-    require(table, &["text"], &path, &id.span(), diag);
+    // A print step shows its sheet's title when it has no text of its own.
+    if tree::get(table, "print").is_none() {
+        require(table, &["text"], &path, &id.span(), diag);
+    }
     RawStep {
         stage: string_field(table, "stage", &path, diag),
         text: texts_field(table, "text", &path, diag),
@@ -157,6 +189,7 @@ fn read_step(id: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawStep 
         no: string_field(table, "no", &path, diag),
         next: string_field(table, "next", &path, diag),
         end: string_field(table, "end", &path, diag),
+        print: string_field(table, "print", &path, diag),
         wait_s: tree::get(table, "wait_s").and_then(|(_, value)| {
             let n = tree::expect_integer(value, &join_path(&path, "wait_s"), diag)?;
             Some(Spanned::new(value.span(), n))
@@ -166,6 +199,83 @@ fn read_step(id: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawStep 
             .filter(|key| tree::get(table, key).is_some())
             .collect(),
         id,
+    }
+}
+
+fn read_sheet(id: Str, table: &DeTable<'_>, diag: &mut Collector<'_>) -> RawSheet {
+    let path = join_path("sheets", id.get_ref());
+    tree::reject_unknown_keys(table, SHEET_KEYS, &path, diag);
+    require(table, &["title", "blocks"], &path, &id.span(), diag);
+    let size = tree::get(table, "size").and_then(|(_, value)| {
+        let n = tree::expect_integer(value, &join_path(&path, "size"), diag)?;
+        Some(Spanned::new(value.span(), n))
+    });
+    let blocks = tree::get(table, "blocks").and_then(|(_, value)| {
+        let blocks_path = join_path(&path, "blocks");
+        let inner = tree::expect_table(value, &blocks_path, diag)?;
+        let per_lang = inner
+            .iter()
+            .filter(|(lang, _)| !tree::is_note_key(lang.get_ref()))
+            .filter_map(|(lang, items)| {
+                let lang_path = join_path(&blocks_path, lang.get_ref());
+                let array = tree::expect_array(items, &lang_path, diag)?;
+                let blocks = array
+                    .iter()
+                    .filter_map(|item| read_block(item, &lang_path, diag))
+                    .collect();
+                let lang = Spanned::new(lang.span(), lang.get_ref().to_string());
+                Some((lang, items.span(), blocks))
+            })
+            .collect();
+        Some((value.span(), per_lang))
+    });
+    RawSheet {
+        title: texts_field(table, "title", &path, diag),
+        size,
+        blocks,
+        id,
+    }
+}
+
+/// `{ heading = "…" }`, `{ paragraph = "…" }`, `{ bullets = […] }` or
+/// `{ lines = […] }`: exactly one key.
+fn read_block(
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+    diag: &mut Collector<'_>,
+) -> Option<RawBlock> {
+    let table = tree::expect_table(value, path, diag)?;
+    tree::reject_unknown_keys(table, BLOCK_KEYS, path, diag);
+    let given: Vec<&str> = BLOCK_KEYS
+        .iter()
+        .copied()
+        .filter(|key| tree::get(table, key).is_some())
+        .collect();
+    let [key] = given.as_slice() else {
+        diag.error(
+            value.span(),
+            format!(
+                "{path}: a block must have exactly one of heading, paragraph, bullets, lines; found {}",
+                if given.is_empty() { "none".to_string() } else { given.join(" + ") }
+            ),
+        );
+        return None;
+    };
+    let items = |diag: &mut Collector<'_>| {
+        let (_, v) = tree::get(table, key)?;
+        let item_path = join_path(path, key);
+        let array = tree::expect_array(v, &item_path, diag)?;
+        let texts: Vec<Str> = array
+            .iter()
+            .filter_map(|item| spanned_str(item, &item_path, diag))
+            .collect();
+        Some((v.span(), texts))
+    };
+    match *key {
+        "heading" => string_field(table, "heading", path, diag).map(RawBlock::Heading),
+        "paragraph" => string_field(table, "paragraph", path, diag).map(RawBlock::Paragraph),
+        "bullets" => items(diag).map(|(span, t)| RawBlock::Bullets(span, t)),
+        _ => items(diag).map(|(span, t)| RawBlock::Lines(span, t)),
     }
 }
 

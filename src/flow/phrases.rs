@@ -14,7 +14,7 @@ use super::key_names::{self, Form, KeyNames};
 
 /// The fixed phrases that are spoken (the others are only shown): a key
 /// they name is said by its spoken name.
-pub const SPOKEN_PHRASES: [Phrase; 10] = [
+pub const SPOKEN_PHRASES: [Phrase; 13] = [
     Phrase::PromptQuestion,
     Phrase::PromptNote,
     Phrase::PromptEnding,
@@ -25,6 +25,9 @@ pub const SPOKEN_PHRASES: [Phrase; 10] = [
     Phrase::KeyGuideSay,
     Phrase::HelpOfferSay,
     Phrase::StaffCalledSay,
+    Phrase::PromptPrint,
+    Phrase::PrintingSay,
+    Phrase::PrintFailedSay,
 ];
 
 /// When a phrase joined the table. A flow in a language the kiosk has no
@@ -138,6 +141,20 @@ phrases! {
     TooSmall = "too_small", None, First, ja: "画面が小さすぎます", en: "Screen too small";
     NoVoice = "no_voice", None, First, ja: "音声なし", en: "no voice";
     MarkFallbackFlow = "mark_fallback_flow", None, First, ja: "予備の案内", en: "bundled flow";
+    PrintAsk = "print_ask", None, Later, ja: "印刷しますか？", en: "Shall we print it?";
+    PromptPrint = "prompt_print", None, Later,
+        ja: "いんさつしますか？ はいなら、{key:yes}を。いいえなら、{key:no}を おしてください。",
+        en: "Shall we print it? Press {key:yes} for yes, or {key:no} for no.";
+    Printing = "printing", None, Later, ja: "印刷しています。プリンターから紙をお取りください。", en: "Printing. Please take the sheet from the printer.";
+    PrintingSay = "printing_say", Some(Phrase::Printing), Later,
+        ja: "いんさつしています。プリンターから、かみを おとりください。",
+        en: "Printing. Please take the sheet from the printer.";
+    PrintFailed = "print_failed", None, Later,
+        ja: "申し訳ありません。印刷できませんでした。係の者に控えをお求めください。",
+        en: "Sorry, the sheet could not be printed. Please ask the staff for a copy.";
+    PrintFailedSay = "print_failed_say", Some(Phrase::PrintFailed), Later,
+        ja: "もうしわけありません。いんさつ できませんでした。かかりのものに、ひかえを おもとめください。",
+        en: "Sorry, the sheet could not be printed. Please ask the staff for a copy.";
     MarkJournal = "mark_journal", None, First, ja: "記録エラー", en: "journal error";
     MarkConfig = "mark_config", None, First, ja: "設定エラー", en: "config error";
     MarkLog = "mark_log", None, First, ja: "ログなし", en: "no log";
@@ -365,6 +382,11 @@ mod tests {
             "わからないときは、きゅうを おしてください。",
             "Not sure? Press 9 for help.",
         ),
+        (
+            Phrase::PromptPrint,
+            "いんさつしますか？ はいなら、いちを。いいえなら、にを おしてください。",
+            "Shall we print it? Press 1 for yes, or 2 for no.",
+        ),
     ];
 
     #[test]
@@ -520,11 +542,12 @@ mod tests {
     #[test]
     fn a_flow_in_another_language_with_the_first_tables_phrases_loads() {
         let de = PhraseTable::resolve("de", &first_table("de")).unwrap();
+        let en = PhraseTable::resolve("en", &[]).unwrap();
         for p in Phrase::ALL {
             let want = match (p.since(), p.fallback()) {
                 (Since::First, None) => format!("de:{p}"),
                 (Since::First, Some(shown)) => format!("de:{shown}"),
-                (Since::Later, _) => p.builtin("en").unwrap().to_string(),
+                (Since::Later, _) => en.get(*p).to_string(),
             };
             assert_eq!(de.get(*p), want, "{p}");
         }
@@ -535,7 +558,7 @@ mod tests {
         // As if help_offer and help_offer_say had been added later.
         let later = |p: Phrase| match p {
             Phrase::HelpOffer | Phrase::HelpOfferSay => Since::Later,
-            _ => Since::First,
+            _ => p.since(),
         };
         let old: Vec<_> = first_table("de")
             .into_iter()

@@ -16,6 +16,7 @@ use super::validate_graph::check_graph;
 use super::validate_header::Header;
 use super::validate_named::{check_named, check_reserved_outcomes, index_of, warn_unused};
 use super::validate_phrases::check_phrases;
+use super::validate_sheets::{check_sheets, sheet_index};
 use super::validate_step::{check_step, Lookups};
 use super::{Flow, Outcome, Stage, Step, StepIx};
 use crate::diag::Collector;
@@ -30,6 +31,11 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
     let outcomes = check_named(&raw.outcomes, "outcomes", &langs, diag);
     check_reserved_outcomes(&raw.outcomes, diag);
     let phrases = check_phrases(&raw, &langs, diag);
+    let sheets = check_sheets(&raw.sheets, &langs, diag);
+    let sheet_titles: Vec<Option<super::Texts>> = sheets
+        .iter()
+        .map(|s| s.as_ref().map(|s| s.title.clone()))
+        .collect();
 
     let step_index: HashMap<&str, usize> = raw
         .steps
@@ -39,10 +45,13 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
         .collect();
     let stage_index = index_of(&raw.stages);
     let outcome_index = index_of(&raw.outcomes);
+    let sheets_by_id = sheet_index(&raw.sheets);
     let lookups = Lookups {
         steps: &step_index,
         stages: &stage_index,
         outcomes: &outcome_index,
+        sheets: &sheets_by_id,
+        sheet_titles: &sheet_titles,
         langs: &langs,
     };
 
@@ -112,6 +121,7 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
             .collect(),
         steps: steps?,
         phrases: phrases?,
+        sheets: sheets.into_iter().collect::<Option<Vec<_>>>()?,
         hash,
     };
     super::lint::warn(&flow, &raw.steps, diag);

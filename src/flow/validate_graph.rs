@@ -17,7 +17,7 @@ pub(super) fn check_graph(
     let successors = |s: &Step| -> Vec<usize> {
         match s.kind {
             StepKind::Question { yes, no } => vec![yes.0, no.0],
-            StepKind::Note { next } => vec![next.0],
+            StepKind::Note { next } | StepKind::Print { next, .. } => vec![next.0],
             StepKind::Ending { .. } => Vec::new(),
         }
     };

@@ -24,6 +24,9 @@ pub(super) struct Lookups<'a> {
     pub(super) steps: &'a HashMap<&'a str, usize>,
     pub(super) stages: &'a HashMap<&'a str, usize>,
     pub(super) outcomes: &'a HashMap<&'a str, usize>,
+    pub(super) sheets: &'a HashMap<&'a str, usize>,
+    /// Each sheet's title where it is valid: a print step's text by default.
+    pub(super) sheet_titles: &'a [Option<super::Texts>],
     pub(super) langs: &'a [String],
 }
 
@@ -59,10 +62,13 @@ pub(super) fn check_step(
         },
         None => Some(None),
     };
-    let text = step
-        .text
-        .as_ref()
-        .and_then(|t| check_texts(t, &format!("{path}.text"), at.langs, diag));
+    let text = match (&step.text, kind) {
+        (Some(t), _) => check_texts(t, &format!("{path}.text"), at.langs, diag),
+        (None, Some(StepKind::Print { sheet, .. })) => {
+            at.sheet_titles.get(sheet).cloned().flatten()
+        }
+        (None, _) => None,
+    };
     let say = check_say(step, &path, at.langs, diag);
     let (list, say_list) = check_lists(step, &path, at.langs, diag);
     let wait = check_wait(step, &path, diag);
@@ -132,6 +138,23 @@ fn check_kind(
         ["next"] => Some(StepKind::Note {
             next: target(&step.next, "next", diag)?,
         }),
+        ["next", "print"] => {
+            let next = target(&step.next, "next", diag);
+            let sheet = step.print.as_ref().and_then(|name| {
+                let found = at.sheets.get(name.get_ref().as_str()).copied();
+                if found.is_none() {
+                    diag.error(
+                        name.span(),
+                        format!("{path}.print: no sheet named \"{}\"", name.get_ref()),
+                    );
+                }
+                found
+            });
+            Some(StepKind::Print {
+                sheet: sheet?,
+                next: next?,
+            })
+        }
         ["end"] => {
             let end = step.end.as_ref()?;
             match at.outcomes.get(end.get_ref().as_str()) {
@@ -147,15 +170,15 @@ fn check_kind(
         }
         _ => {
             let found = if given.is_empty() {
-                "none of yes, no, next, end".to_string()
+                "none of yes, no, next, end, print".to_string()
             } else {
                 given.join(" + ")
             };
             diag.error(
                 step.id.span(),
                 format!(
-                    "{path}: a step must be exactly one of question (yes + no), note (next) \
-                     or ending (end); found {found}"
+                    "{path}: a step must be exactly one of question (yes + no), note (next), \
+                     print (print + next) or ending (end); found {found}"
                 ),
             );
             None

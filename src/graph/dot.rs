@@ -97,7 +97,7 @@ pub fn to_dot(flow: &Flow, lang: LangIx, extra: &[Option<String>]) -> String {
                     quoted(&flow.step(n).id)
                 );
             }
-            StepKind::Note { next: n } => {
+            StepKind::Note { next: n } | StepKind::Print { next: n, .. } => {
                 let _ = writeln!(
                     d,
                     "  {from} -> {} [label={next}];",
@@ -129,7 +129,7 @@ fn node(
     let mut attrs = String::new();
     match step.kind {
         StepKind::Question { .. } => {}
-        StepKind::Note { .. } => {
+        StepKind::Note { .. } | StepKind::Print { .. } => {
             attrs.push_str(", shape=note, style=filled, fillcolor=\"#fff9db\", color=\"#8a6d00\"");
         }
         StepKind::Ending { outcome } => {
@@ -349,7 +349,9 @@ end = "done"
                             edge(y, &yes);
                             edge(n, &no);
                         }
-                        StepKind::Note { next: n } => edge(n, &next),
+                        StepKind::Note { next: n } | StepKind::Print { next: n, .. } => {
+                            edge(n, &next)
+                        }
                         StepKind::Ending { .. } => {
                             assert!(!dot.contains(&format!("{} ->", quoted(&step.id))));
                         }
@@ -361,7 +363,7 @@ end = "done"
                     .iter()
                     .map(|s| match s.kind {
                         StepKind::Question { .. } => 2,
-                        StepKind::Note { .. } => 1,
+                        StepKind::Note { .. } | StepKind::Print { .. } => 1,
                         StepKind::Ending { .. } => 0,
                     })
                     .sum();

@@ -348,6 +348,7 @@ mod tests {
         ];
         let step = (text.clone(), 0..5usize, any::<u64>(), 0..4u32, 0..3u32).prop_map(
             |(id, a, ms, repeats, help)| StepRecord {
+                print: None,
                 id,
                 answer: [
                     Answer::Yes,

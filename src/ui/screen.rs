@@ -181,6 +181,12 @@ fn render_body(scene: &Scene<'_>, body: Rect, buf: &mut Buffer) {
             lines.push((format!("{bullet}{line}"), theme::list_item()));
         }
     }
+    if let StepKind::Print { .. } = step.kind {
+        lines.push((String::new(), theme::base()));
+        for line in wrap(scene.phrase(Phrase::PrintAsk), width) {
+            lines.push((line, theme::step_text()));
+        }
+    }
     if scene.view.help_offered {
         lines.push((String::new(), theme::base()));
         for line in wrap(scene.phrase(Phrase::HelpOffer), width) {
@@ -213,7 +219,7 @@ fn key_bar_items(scene: &Scene<'_>) -> Vec<(Input, Phrase)> {
     }
     let kind = flow.step(view.step).kind;
     let mut items = match kind {
-        StepKind::Question { .. } => {
+        StepKind::Question { .. } | StepKind::Print { .. } => {
             vec![(Input::Yes, Phrase::KeyYes), (Input::No, Phrase::KeyNo)]
         }
         StepKind::Note { .. } | StepKind::Ending { .. } => vec![(Input::Yes, Phrase::KeyNext)],
@@ -277,6 +283,7 @@ fn overlay_lines(scene: &Scene<'_>) -> Option<(String, Vec<(String, bool)>)> {
             (p(Phrase::KeyHelp), lines)
         }
         Overlay::StaffCalled => (p(Phrase::KeyHelp), vec![(p(Phrase::StaffCalled), true)]),
+        Overlay::PrintFailed => (String::new(), vec![(p(Phrase::PrintFailed), true)]),
         Overlay::ConfirmStartOver => {
             let yes = scene.keys.label(Input::Yes).unwrap_or_default();
             let no = scene.keys.label(Input::No).unwrap_or_default();

