@@ -39,7 +39,10 @@ fn the_unit_verifies_apart_from_paths_only_the_counter_pc_has() {
     let out = run("systemd-analyze", &["verify", "kiosk.service"]);
     let output = text(&out);
     // Installed by scripts/install, so absent here.
-    let counter_only = ["/usr/local/libexec/counter-kiosk/kiosk-display"];
+    let counter_only = [
+        "/usr/local/libexec/counter-kiosk/kiosk-display",
+        "/usr/local/libexec/counter-kiosk/kiosk-seat-wait",
+    ];
     for line in output.lines().filter(|l| !l.trim().is_empty()) {
         assert!(
             counter_only
@@ -147,6 +150,7 @@ fn install_into_a_throwaway_root_is_idempotent_and_uninstall_keeps_only_the_jour
     for path in [
         "usr/local/bin/kiosk",
         "usr/local/libexec/counter-kiosk/kiosk-display",
+        "usr/local/libexec/counter-kiosk/kiosk-seat-wait",
         "usr/share/counter-kiosk/flows/mfa-login.toml",
         "usr/share/counter-kiosk/audio/mfa-login/manifest.toml",
         "usr/share/doc/counter-kiosk/kiosk.example.toml",
