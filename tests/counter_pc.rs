@@ -280,3 +280,66 @@ fn the_kiosks_foot_config_is_valid_and_unbinds_every_action() {
     }
     assert!(ours.contains("\nlines=0\n"), "scrollback kept");
 }
+
+/// The Debian packages `scripts/install` installs on the counter PC.
+fn runtime_packages() -> Vec<String> {
+    let script = fs::read_to_string(root().join("scripts/install")).unwrap();
+    let start = script.find("runtime_packages=(").unwrap() + "runtime_packages=(".len();
+    let end = start + script[start..].find(')').unwrap();
+    script[start..end]
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+// See: the binary gained Pango and Cairo (the printed sheet), the install
+// did not, and the counter PC's kiosk stopped at every start with status
+// 127 (a crash loop on the first boot, scripts/vm).
+#[test]
+fn every_library_the_binary_links_comes_with_the_installed_packages() {
+    let linked = text(&run("ldd", &[kiosk_binary().to_str().unwrap()]));
+    let libs: Vec<&str> = linked
+        .lines()
+        .filter_map(|l| l.split("=>").nth(1))
+        .filter_map(|target| target.split_whitespace().next())
+        .filter(|path| path.starts_with('/'))
+        .collect();
+    assert!(libs.len() > 5, "ldd: {linked}");
+    // The packages the install brings in, with everything they depend on.
+    let wanted = runtime_packages();
+    let mut args = vec!["depends", "--recurse", "--no-recommends", "--no-suggests"];
+    args.extend([
+        "--no-conflicts",
+        "--no-breaks",
+        "--no-replaces",
+        "--no-enhances",
+    ]);
+    args.extend(wanted.iter().map(String::as_str));
+    let closure: BTreeSet<String> = text(&run("apt-cache", &args))
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("Depends: ")
+                .trim_start_matches("PreDepends: ")
+        })
+        .map(|l| {
+            l.trim_matches(|c| c == '<' || c == '>')
+                .split(':')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for lib in libs {
+        let owner = text(&run("dpkg", &["-S", lib]));
+        let package = owner.split(':').next().unwrap().trim().to_string();
+        let real = fs::canonicalize(lib).unwrap();
+        let owner_real = text(&run("dpkg", &["-S", real.to_str().unwrap()]));
+        let package_real = owner_real.split(':').next().unwrap().trim().to_string();
+        assert!(
+            closure.contains(&package) || closure.contains(&package_real),
+            "{lib} ({package} / {package_real}) is not among scripts/install's runtime \
+             packages or what they depend on"
+        );
+    }
+}
