@@ -53,8 +53,10 @@ pub struct RunArgs {
     /// Run silent (for tests).
     #[arg(long)]
     pub no_speech: bool,
-    /// Append the timing trace (DESIGN section 9) to FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Append the timing trace (DESIGN section 9) to FILE. Also taken from
+    /// KIOSK_TRACE, so a whole PC can be traced from its first start (the
+    /// kernel's `systemd.setenv=KIOSK_TRACE=FILE`) without editing the unit.
+    #[arg(long, value_name = "FILE", env = "KIOSK_TRACE")]
     pub trace: Option<PathBuf>,
 }
 
