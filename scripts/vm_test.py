@@ -677,6 +677,48 @@ def spoken_after_key(vm, n, key, patience=30):
         time.sleep(1)
 
 
+def drawn_after_key(vm, n, key, patience=30):
+    """Waits until the trace (from line N) shows KEY read, acted on and
+    followed by a frame: the guest and its kiosk are alive and drawing."""
+    until = time.monotonic() + patience
+    while True:
+        events = trace_since(vm, n)
+        keys = [i for i, e in enumerate(events) if e.get("ev") == "key" and e.get("key") == key]
+        if keys and events[keys[-1]].get("acted") and any(
+                e.get("ev") == "frame" for e in events[keys[-1]:]):
+            return
+        if time.monotonic() > until:
+            raise Failed(f"key {key}: no frame drawn after it in the trace: {events[-12:]}")
+        time.sleep(0.5)
+
+
+# Open defect (issue 14 stays open): the counter's screenshot can stop
+# changing while the kiosk goes on reading keys and drawing (its trace).
+# Seen after `systemctl restart kiosk`, after a power cut, and on a first
+# boot some 40 s in (after the system voice came up and the doctor ran);
+# not seen on a first boot's early keys. Where it is seen, the checks that
+# need the screen to move read the trace instead (the key read, acted on,
+# a frame drawn), so a frozen guest still cannot pass, and the freeze is
+# printed with whether the guest's plane still flips.
+FROZEN = {"seen": None}
+
+
+def screen_moves(vm, before, what, n, key):
+    """After KEY (trace from line N): the screen changes from BEFORE, or,
+    once the screen is known frozen, the trace shows the key drawn."""
+    if FROZEN["seen"] is None:
+        try:
+            vm.wait_pixels(before, False, 60, what)
+            return True
+        except Failed:
+            fb = vm.out(PLANE_FB).strip()
+            FROZEN["seen"] = what
+            figure(f"OPEN: the screen stopped changing at {what} (the guest's plane {fb}); "
+                   "the checks after it read the kiosk's trace for its frames")
+    drawn_after_key(vm, n, key)
+    return False
+
+
 def voice_on_the_card(vm, baseline):
     sound = Sound(vm.wav_path)
     sound.header()
@@ -688,9 +730,10 @@ def voice_on_the_card(vm, baseline):
     check(snd and snd[0]["ok"], f"kiosk doctor in the guest: {snd[0]['message'] if snd else checks}")
 
     # A clip: welcome "yes" (1) speaks not_alone from its clip.
+    n = trace_lines(vm)
     key_speaks(vm, sound, "key 1", "clip", "a clip", patience=30)
-    vm.wait_pixels(baseline, False, 60, "boot-then-1")
-    check(True, "and the screen follows the key")
+    if screen_moves(vm, baseline, "boot-then-1", n, "1"):
+        check(True, "and the screen follows the key")
     # The system voice: a faster rate (8) has no clip, so the next step
     # (1: not_alone -> the next note) is spoken by speech-dispatcher. The
     # step starts again at the new rate first: waiting for quiet keeps that
@@ -719,9 +762,13 @@ def key_speaks(vm, sound, label, backend, voice, patience):
 
 def back_to_welcome(vm, baseline):
     """Start over (Esc, then yes): the next customer's welcome screen."""
+    n = trace_lines(vm)
     vm.keys("esc")
     vm.keys("1")
-    vm.wait_pixels(baseline, True, 60, "start-over")
+    if FROZEN["seen"] is None:
+        vm.wait_pixels(baseline, True, 60, "start-over")
+    else:
+        drawn_after_key(vm, n, "1")
 
 
 # Each: (name, [chords]) or (name, "powerdown"); chords in QEMU's qcodes.
@@ -761,6 +808,11 @@ def lockdown_holds(vm, baseline):
     for name, chords in DOORS:
         before = evidence(vm)
         n = trace_lines(vm)
+        # A frozen screen cannot show a door opening: it is compared with
+        # itself, and the trace and the guest's counters stand in (a second
+        # foot, another VT, a reboot; a font size change would resize the
+        # kiosk's terminal, which redraws: a frame in the trace).
+        reference = baseline if FROZEN["seen"] is None else vm.screen()
         t0 = time.monotonic()
         if chords == "powerdown":
             vm.command("system_powerdown")
@@ -776,7 +828,7 @@ def lockdown_holds(vm, baseline):
         while time.monotonic() < until:
             # Not back to back: a screendump holds QEMU's lock on the guest.
             time.sleep(0.5)
-            if vm.screen() != baseline:
+            if vm.screen() != reference:
                 shutil.copy(os.path.join(vm.run, "latest.ppm"),
                             os.path.join(vm.run, f"door-{len(results)}.ppm"))
                 raise Failed(f"{name}: the screen changed (door-{len(results)}.ppm)")
@@ -787,7 +839,11 @@ def lockdown_holds(vm, baseline):
         check(after["foot"] == 1, f"{name}: one terminal ({after['foot']} foot)")
         check(after["vt"] == "tty1", f"{name}: still on {after['vt']}")
         check(vm.out("systemctl is-active kiosk").strip() == "active", f"{name}: kiosk active")
-        read = [e["key"] for e in trace_since(vm, n) if e.get("ev") == "key"]
+        since_door = trace_since(vm, n)
+        read = [e["key"] for e in since_door if e.get("ev") == "key"]
+        if FROZEN["seen"] is not None:
+            frames = [e for e in since_door if e.get("ev") == "frame"]
+            check(not frames, f"{name}: the kiosk drew no frame (no resize): {frames[:3]}")
         seen = []
         if after["sysrq"] > before["sysrq"]:
             seen.append("the kernel refused SysRq: "
@@ -802,17 +858,15 @@ def lockdown_holds(vm, baseline):
             seen.append(f"the kiosk read {read} (no meaning: a low tone)")
         if not seen:
             seen.append("nothing in the guest saw it")
-        # A frozen VM cannot pass: a 1 still changes the screen.
+        # A frozen VM cannot pass: a 1 still changes the screen (or, once
+        # the screen is known frozen, the kiosk still draws it).
         n = trace_lines(vm)
         vm.keys("1")
-        try:
-            vm.wait_pixels(baseline, False, 60, f"door-{len(results)}-then-1")
-        except Failed:
-            log("the trace since the 1:\n" + "\n".join(map(str, trace_since(vm, n))))
-            raise
+        moved = screen_moves(vm, baseline, f"door-{len(results)}-then-1", n, "1")
         back_to_welcome(vm, baseline)
         results.append((name, "; ".join(seen)))
-        check(True, f"{name}: screen unchanged, no reboot, then 1 changed the screen")
+        check(True, f"{name}: screen unchanged, no reboot, then 1 "
+              + ("changed the screen" if moved else "was read and drawn (trace)"))
     power = [seen for name, seen in results if name == "power key"]
     check(power and "logind" in power[0], "the power key reached logind (and was ignored)")
     for name, seen in results:
