@@ -887,6 +887,10 @@ def restart_keeps_the_screen(vm):
     waiting for the last run to leave the seat, and with 3 s between stop
     and start. Measured and printed, not asserted: the steps after it need
     no screen but the login prompt, which the text console draws."""
+    if FROZEN["seen"] is not None:
+        figure(f"OPEN: systemctl restart: not measured, the screen froze before it "
+               f"({FROZEN['seen']})")
+        return
     base = vm.settled_screen()
     vm.keys("1")
     vm.wait_pixels(base, False, 60, "before-restart")
