@@ -168,12 +168,15 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
     let speech_on = !args.no_speech && setup.config.speech.enabled;
     let staff_setup = StaffSetup {
         keys: setup.config.staff_keys.clone(),
-        // Issue 16: `printer` is the config's `[print]` once it exists.
-        probes: staff::probes(speech_on, setup.config.speech.tts, false),
+        probes: staff::probes(
+            speech_on,
+            setup.config.speech.tts,
+            setup.config.print.printer.is_some(),
+        ),
         start: last_start.info.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         can_reload: setup.flow_file.is_some(),
-        printer: false,
+        printer: setup.config.print.printer.is_some(),
         staff_exit: !setup.config.staff_exit_keys.is_empty(),
     };
     let running = Running {
@@ -436,8 +439,10 @@ impl StaffWork {
                 });
             }
             StaffRequest::PrintTest => {
-                // Issue 16 (the print sheet) prints the test page here.
-                log("print test: this build has no printer");
+                let running = self.running.clone();
+                self.spawn("staff-print-test", move || {
+                    StaffEvent::PrintTested(print_test_page(&running))
+                });
             }
         }
     }
@@ -451,6 +456,35 @@ impl StaffWork {
             log(&format!("cannot start {name}: {e}"));
         }
     }
+}
+
+/// The staff screen's test page: the flow's first sheet, in the
+/// configured language, on the configured printer (what `kiosk
+/// print-test` prints), bounded as a customer's sheet is.
+fn print_test_page(running: &Running) -> Result<(), String> {
+    let printer = running
+        .config
+        .print
+        .printer
+        .as_deref()
+        .ok_or("no printer configured")?;
+    let flow = &running.flow;
+    let sheet = flow.sheets.first().ok_or("the flow has no sheet")?;
+    let lang = running
+        .config
+        .language
+        .as_deref()
+        .and_then(|code| flow.lang_ix(code))
+        .unwrap_or(LangIx(0));
+    print::print_sheet(
+        printer,
+        sheet,
+        lang,
+        flow.lang_code(lang),
+        print::PRINT_DEADLINE,
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string())
 }
 
 /// The flow file read and checked again: the flow, or its first error as

@@ -30,9 +30,9 @@ pub enum Probe {
     /// The journal directory is writable, with its free space (doctor
     /// `journal`).
     Journal,
-    /// The receipt printer answers. Hook for issue 16 (the print sheet):
-    /// [`probes`] lists it once the config names a printer, and `run`
-    /// answers it with the doctor's printer check. Until then it is never
+    /// The printer answers (issue 16): [`probes`] lists it when the config
+    /// names a printer, and `run` answers it with the doctor's printer
+    /// check. Without a printer it is never
     /// listed.
     Printer,
 }
@@ -154,6 +154,8 @@ pub enum StaffEvent {
     Counts(Result<Counts, String>),
     /// The flow file read again: valid, or its first `FILE:LINE:COL` error.
     FlowLoaded(Result<Box<Flow>, String>),
+    /// The test page's end: CUPS took it, or what went wrong (issue 16).
+    PrintTested(Result<(), String>),
 }
 
 /// What the staff screen asks the edges for.
@@ -166,8 +168,9 @@ pub enum StaffRequest {
     Counts,
     /// Read and validate the flow file again.
     ReloadFlow,
-    /// Print a test page. Hook for issue 16: never asked for until a
-    /// printer is configured.
+    /// Print a test page (the flow's first sheet) on the configured
+    /// printer off the UI thread, answering [`StaffEvent::PrintTested`];
+    /// never asked for when no printer is configured.
     PrintTest,
 }
 
@@ -185,8 +188,10 @@ pub enum Notice {
     Refused(String),
     /// The running flow is the bundled one: there is no file to read again.
     NoFlowFile,
-    /// A test page was sent to the printer (issue 16).
+    /// A test page is on its way to the printer (issue 16).
     PrintTest,
+    /// CUPS took the test page, or why it did not.
+    PrintTested(Result<(), String>),
 }
 
 /// The staff screen's state while it is open.

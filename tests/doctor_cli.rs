@@ -165,3 +165,34 @@ fn doctor_prints_a_tick_or_cross_per_check_and_reads_a_broken_config() {
         "{stdout}"
     );
 }
+
+/// See issue 16: a printer line only when `[print] printer` is set; a
+/// queue CUPS does not have (or a cupsd that is not there) fails it in
+/// time.
+#[test]
+fn doctor_checks_the_configured_printer_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = doctor(dir.path(), &["--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let has_printer = |r: &Value| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "printer")
+            .cloned()
+    };
+    assert_eq!(has_printer(&report), None);
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(&config, "[print]\nprinter = \"no-such-printer-here\"\n").unwrap();
+    let (out, took) = doctor(
+        dir.path(),
+        &["--json", "--config", config.to_str().unwrap()],
+    );
+    assert!(took < WITHIN, "doctor took {took:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let printer = has_printer(&report).unwrap();
+    assert_eq!(printer["ok"], false, "{printer}");
+    let message = printer["message"].as_str().unwrap();
+    assert!(message.contains("no-such-printer-here"), "{message}");
+}

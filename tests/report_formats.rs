@@ -180,3 +180,61 @@ proptest! {
         prop_assert_eq!(whole, split);
     }
 }
+
+/// A session that reached the call sheet's print step: answered `answer`,
+/// with `print` after a yes.
+fn print_line(answer: &str, print: Option<&str>) -> String {
+    let print = print.map_or(String::new(), |p| format!(r#","print":"{p}""#));
+    format!(
+        r#"{{"v":1,"flow":"mfa-login","flow_hash":"00000000","kiosk":"k1","hour":"2026-11-24T10","lang":"ja","outcome":"referred","end":"call_support","steps":[{{"id":"call_ready","answer":"next","ms":1000,"repeats":0,"help":0}},{{"id":"print_call_sheet","answer":"{answer}","ms":2000,"repeats":0,"help":0{print}}},{{"id":"call_support","answer":"none","ms":0,"repeats":0,"help":0}}],"help":0,"back":0,"duration_ms":3000}}"#
+    )
+}
+
+/// See issue 16: the report counts per sheet: offered, declined, printed,
+/// failed, exact in JSON, with the k rule in text and CSV.
+#[test]
+fn per_sheet_counts_in_json_text_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("print.jsonl");
+    let mut lines = Vec::new();
+    lines.extend(std::iter::repeat_n(print_line("no", None), 12));
+    lines.extend(std::iter::repeat_n(print_line("yes", Some("ok")), 15));
+    lines.extend(std::iter::repeat_n(print_line("yes", Some("failed")), 3));
+    std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
+    let opts = options(vec![journal], "en", 5);
+    let json: serde_json::Value = serde_json::from_str(&render(&opts, ReportFormat::Json)).unwrap();
+    let sheet = &json["sheets"]["call_sheet"];
+    assert_eq!(sheet["offered"], 30, "{json}");
+    assert_eq!(sheet["declined"], 12);
+    assert_eq!(sheet["printed"], 15);
+    assert_eq!(sheet["failed"], 3);
+    assert_eq!(json["sheets"]["notebook_page"]["offered"], 0);
+
+    // 3 failed is under k; offered = declined + printed + failed would
+    // give it away, so the smallest other count, declined, is hidden too
+    // (and with it the step's yes, from offered = declined + yes).
+    let text = render(&opts, ReportFormat::Text);
+    let row = text
+        .lines()
+        .find(|l| l.contains("Calling the helpline"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let cols: Vec<&str> = row.split_whitespace().rev().take(4).collect();
+    assert_eq!(cols, ["<5", "15", "*", "30"], "{row}");
+    let csv = render(&opts, ReportFormat::Csv);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("print_call_sheet,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(row[at("sheet")], "call_sheet");
+    assert_eq!(row[at("sheet_offered")], "30");
+    assert_eq!(row[at("sheet_declined")], "*");
+    assert_eq!(row[at("sheet_printed")], "15");
+    assert_eq!(row[at("yes")], "*");
+    assert_eq!(row[at("sheet_failed")], "<5");
+    let html = render(&opts, ReportFormat::Html);
+    assert!(html.contains("Take-home sheets"), "{html}");
+}

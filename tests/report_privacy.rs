@@ -12,7 +12,7 @@ use std::process::Command;
 use chrono::NaiveDate;
 use counter_kiosk::cli::ReportFormat;
 use counter_kiosk::report::privacy::{mask, Cell, Mask};
-use counter_kiosk::report::summary::{OutcomeRow, StageRow, StepRow, Summary, WeekRow};
+use counter_kiosk::report::summary::{OutcomeRow, SheetRow, StageRow, StepRow, Summary, WeekRow};
 use counter_kiosk::report::{self, Lang};
 use proptest::prelude::*;
 
@@ -94,6 +94,7 @@ prop_compose! {
         steps in proptest::collection::vec(step_spec(), 1..7),
         stages in (n(), n()),
         flow_share in 0u64..=100,
+        prints in proptest::collection::vec((n(), n()), 2),
     ) -> Summary {
         let outcomes: Vec<OutcomeRow> = (0..3)
             .map(|o| OutcomeRow {
@@ -122,6 +123,30 @@ prop_compose! {
             most + extra.min(all - most)
         };
         let stages = (stage_reached(0, stages.0), stage_reached(1, stages.1));
+        // Take-home sheets: one offered by step 0, one by steps 1 and 2
+        // (when there are); printed and failed within the yeses.
+        let sheets: Vec<SheetRow> = [vec![0usize], vec![1, 2]]
+            .into_iter()
+            .zip(&prints)
+            .enumerate()
+            .map(|(i, (on, (p, f)))| {
+                let on: Vec<usize> = on.into_iter().filter(|i| *i < steps.len()).collect();
+                let yes: u64 = on.iter().map(|i| steps[*i].yes).sum();
+                let declined: u64 = on.iter().map(|i| steps[*i].no).sum();
+                let printed = (*p).min(yes);
+                let failed = (*f).min(yes - printed);
+                SheetRow {
+                    id: format!("sheet_{i}"),
+                    label: format!("Sheet {i}"),
+                    steps: on,
+                    offered: yes + declined,
+                    declined,
+                    yes,
+                    printed,
+                    failed,
+                }
+            })
+            .collect();
         Summary {
             sessions,
             skipped_lines: 3,
@@ -138,6 +163,7 @@ prop_compose! {
                 })
                 .collect(),
             stage_flow_sessions: sessions * flow_share / 100,
+            sheets,
             weeks: weeks
                 .iter()
                 .enumerate()
@@ -218,6 +244,44 @@ fn sums(s: &Summary, m: &Mask) -> Vec<(usize, String)> {
             "sessions = funnel + other flows".into(),
         );
     }
+    for (sh, c) in s.sheets.iter().zip(&m.sheets) {
+        let unknown = sh.unknown();
+        // Never printed, but what the others leave.
+        // A reader takes it as 0 (kiosks write none): a small one is
+        // hidden, a large one unknown.
+        let unknown = if c.printed == Cell::Unseen || unknown >= s.k {
+            Cell::Unseen
+        } else if unknown > 0 {
+            Cell::Small
+        } else {
+            Cell::Shown
+        };
+        let yes: Vec<Cell> = sh.steps.iter().map(|i| m.steps[*i].yes).collect();
+        let no: Vec<Cell> = sh.steps.iter().map(|i| m.steps[*i].no).collect();
+        with_total(
+            c.offered,
+            vec![c.declined, c.printed, c.failed, unknown],
+            format!("offered of {}", sh.id),
+        );
+        if !yes.is_empty() {
+            let mut parts = yes.clone();
+            parts.push(c.declined);
+            with_total(
+                c.offered,
+                parts,
+                format!("offered = steps' yes of {}", sh.id),
+            );
+        }
+        if let [one] = yes.as_slice() {
+            with_total(
+                *one,
+                vec![c.printed, c.failed, unknown],
+                format!("yes of {}", sh.id),
+            );
+        } else if !no.is_empty() {
+            with_total(c.declined, no, format!("declined = steps' no of {}", sh.id));
+        }
+    }
     for (st, c) in s.stages.iter().zip(&m.stages) {
         let parts: Vec<Cell> = s
             .steps
@@ -267,7 +331,8 @@ proptest! {
             let cols: Vec<&str> = line.split(',').collect();
             prop_assert_eq!(cols[0], r.key.as_str());
             if !c.broken_down {
-                prop_assert!(cols[4..].iter().all(|c| c.is_empty()), "{}", line);
+                // Up to the sheet columns, which name a print step's sheet.
+                prop_assert!(cols[4..14].iter().all(|c| c.is_empty()), "{}", line);
                 continue;
             }
             // visits, yes, no, next, back, stopped_here, and what is left.
@@ -292,7 +357,7 @@ proptest! {
         s.sessions = under % s.k;
         for format in [ReportFormat::Text, ReportFormat::Csv, ReportFormat::Html] {
             let out = render(&s, format);
-            for secret in ["kiosk-alpha", "secret-flow", "2026-11", "2026-12", "step_0", "Outcome 0", "Stage one"] {
+            for secret in ["kiosk-alpha", "secret-flow", "2026-11", "2026-12", "step_0", "Outcome 0", "Stage one", "Sheet 0", "sheet_0"] {
                 prop_assert!(!out.contains(secret), "{} in {:?}:\n{}", secret, format, out);
             }
         }

@@ -204,6 +204,9 @@ impl App {
                 }
             }
             StaffEvent::Counts(counts) => self.staff_view.counts = Some(counts),
+            StaffEvent::PrintTested(result) => {
+                self.staff_view.notice = Some(Notice::PrintTested(result));
+            }
             StaffEvent::FlowLoaded(_) => {}
         }
         vec![Effect::Redraw]

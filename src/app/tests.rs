@@ -362,6 +362,39 @@ fn the_staff_view_writes_nothing_and_its_speech_test_speaks_each_language() {
     assert_eq!(rig.app.mode(), Mode::Staff);
 }
 
+/// See issue 16: with a printer, key 3 asks for the test page and the
+/// screen says it is on its way, then what CUPS answered.
+#[test]
+fn the_print_test_key_asks_for_a_page_and_shows_its_answer() {
+    let mut rig = Rig::plain();
+    rig.app = rig.app.clone().with_staff(StaffSetup {
+        keys: STAFF.iter().map(|k| k.to_string()).collect(),
+        probes: vec![Probe::Printer],
+        printer: true,
+        ..StaffSetup::default()
+    });
+    rig.keys(&STAFF);
+    let fx = rig.key("3");
+    assert!(
+        fx.contains(&Effect::Staff(StaffRequest::PrintTest)),
+        "{fx:?}"
+    );
+    assert_eq!(rig.app.staff_view().notice, Some(Notice::PrintTest));
+    let fx = rig.send(Event::Staff(StaffEvent::PrintTested(Err(
+        "printer \"p\" is stopped".into(),
+    ))));
+    assert!(fx.contains(&Effect::Redraw));
+    assert_eq!(
+        rig.app.staff_view().notice,
+        Some(Notice::PrintTested(Err("printer \"p\" is stopped".into())))
+    );
+    rig.send(Event::Staff(StaffEvent::PrintTested(Ok(()))));
+    assert_eq!(
+        rig.app.staff_view().notice,
+        Some(Notice::PrintTested(Ok(())))
+    );
+}
+
 #[test]
 fn sixty_seconds_without_a_key_go_back_to_the_start_screen() {
     let mut rig = Rig::staff(&STAFF);

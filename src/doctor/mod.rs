@@ -6,6 +6,7 @@
 
 mod content;
 mod journal;
+mod printer;
 mod probe;
 mod sound;
 pub mod staff;
@@ -107,6 +108,7 @@ pub fn doctor(options: &Options) -> Report {
     let sound = speech.enabled.then(sound::start);
     let voice = (speech.enabled && speech.tts).then(|| voice::start(speech.tts_layout));
     let fonts = terminal::start_font_probe();
+    let printer = content.config.print.printer.as_deref().map(printer::start);
 
     let mut checks = content.checks.clone();
     checks.push(terminal::size_check());
@@ -129,6 +131,11 @@ pub fn doctor(options: &Options) -> Report {
         checks.push(content::clips_check(&content));
     }
     checks.push(journal::check(&content.journal_dir));
+    // A line only when a printer is configured: none means no print step
+    // is offered, which is not a fault.
+    if let Some(probe) = printer {
+        checks.push(probe.finish());
+    }
     Report::new(checks)
 }
 

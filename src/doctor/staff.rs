@@ -37,11 +37,10 @@ pub fn run_probe(probe: Probe, running: &Running) -> Vec<HealthLine> {
             vec![content::clips_check(&content)]
         }
         Probe::Journal => vec![journal::check(&running.journal_dir)],
-        // Issue 16 answers this with the doctor's printer check.
-        Probe::Printer => vec![Check::fail(
-            "printer",
-            "printer: this build has no printer check",
-        )],
+        Probe::Printer => vec![match running.config.print.printer.as_deref() {
+            Some(printer) => super::printer::start(printer).finish(),
+            None => Check::fail("printer", "printer: none configured ([print] printer)"),
+        }],
     };
     checks.into_iter().map(line).collect()
 }

@@ -22,6 +22,7 @@ pub use super::limits::{valid_step_id, Failure, MAX_LINE, MAX_STEP_IDS};
 use super::ms::MsCounts;
 use super::parse::{Line, Rec};
 use crate::journal::Answer;
+use crate::record::PrintResult;
 
 /// Which stage each step of one flow belongs to, for the stage funnel.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +43,10 @@ pub struct StepAgg {
     pub repeats: u64,
     pub help: u64,
     pub stopped_here: u64,
+    /// Visits of a print step whose yes printed (`"print": "ok"`) and
+    /// whose yes failed (`"print": "failed"`), issue 16.
+    pub printed: u64,
+    pub print_failed: u64,
     /// Sessions that visited the step at least once.
     pub reached: u64,
     /// Visits per distinct `ms`.
@@ -68,6 +73,13 @@ impl StepAgg {
             &mut self.reached,
             o.reached,
             "sessions reaching a step",
+            failed,
+        );
+        bump(&mut self.printed, o.printed, "sheets printed", failed);
+        bump(
+            &mut self.print_failed,
+            o.print_failed,
+            "sheets failed",
             failed,
         );
         if !self.ms.merge(&o.ms) {
@@ -333,6 +345,13 @@ impl Aggregate {
                 Answer::Next => bump(&mut step.next, 1, "next answers of a step", failed),
                 Answer::Back => bump(&mut step.back, 1, "backs of a step", failed),
                 Answer::None => {}
+            }
+            match visit.print {
+                Some(PrintResult::Ok) => bump(&mut step.printed, 1, "sheets printed", failed),
+                Some(PrintResult::Failed) => {
+                    bump(&mut step.print_failed, 1, "sheets failed", failed);
+                }
+                None => {}
             }
             bump(
                 &mut step.repeats,

@@ -5,6 +5,11 @@
 //! header alone. Column names are English whatever `--lang` says, so
 //! spreadsheets and scripts can rely on them; labels follow `--lang`.
 //!
+//! A print step's row (issue 16) names its sheet in `sheet`, and the row
+//! of the sheet's first print step carries the sheet's counts (over all of
+//! its print steps) in the four `sheet_` columns; other rows leave them
+//! empty.
+//!
 //! A journal is not trusted text: a cell that a spreadsheet would take as a
 //! formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return)
 //! gets a leading `'` and is quoted, and other control characters are
@@ -16,7 +21,7 @@ use super::privacy::mask;
 use super::summary::Summary;
 use super::text::escape_except;
 
-const HEADER: &str = "step,label,stage,reached,visits,yes,no,next,back,repeats,help,stopped_here,median_ms,sticking_rank";
+const HEADER: &str = "step,label,stage,reached,visits,yes,no,next,back,repeats,help,stopped_here,median_ms,sticking_rank,sheet,sheet_offered,sheet_declined,sheet_printed,sheet_failed";
 
 pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     writeln!(out, "{HEADER}")?;
@@ -25,7 +30,7 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
     if !m.whole {
         return Ok(());
     }
-    for (r, c) in s.steps.iter().zip(&m.steps) {
+    for (i, (r, c)) in s.steps.iter().zip(&m.steps).enumerate() {
         let mut row = vec![
             field(&r.key),
             field(r.label.as_deref().unwrap_or("")),
@@ -49,6 +54,29 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             row.push(r.rank.map_or(String::new(), |n| n.to_string()));
         } else {
             row.extend(std::iter::repeat_n(String::new(), 10));
+        }
+        let sheet = s
+            .sheets
+            .iter()
+            .zip(&m.sheets)
+            .find(|(sh, _)| sh.steps.contains(&i));
+        match sheet {
+            Some((sh, sc)) => {
+                row.push(field(&sh.id));
+                if sh.steps.first() == Some(&i) {
+                    for (n, cell) in [
+                        (sh.offered, sc.offered),
+                        (sh.declined, sc.declined),
+                        (sh.printed, sc.printed),
+                        (sh.failed, sc.failed),
+                    ] {
+                        row.push(cell.text(n, k));
+                    }
+                } else {
+                    row.extend(std::iter::repeat_n(String::new(), 4));
+                }
+            }
+            None => row.extend(std::iter::repeat_n(String::new(), 5)),
         }
         writeln!(out, "{}", row.join(","))?;
     }

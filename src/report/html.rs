@@ -135,6 +135,30 @@ pub fn render<W: Write>(s: &Summary, flow: Option<&Flow>, mut out: W) -> io::Res
         );
     }
 
+    // Take-home sheets (issue 16): a table of their counts.
+    if !s.sheets.is_empty() {
+        let mut body = format!(
+            "<div class=\"scroll\"><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            escape(w.sheet),
+            escape(w.offered),
+            escape(w.declined),
+            escape(w.printed),
+            escape(w.print_failed)
+        );
+        for (sh, c) in s.sheets.iter().zip(&m.sheets) {
+            body.push_str(&format!(
+                "<tr><td class=\"step\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(&sh.label),
+                c.offered.text(sh.offered, k),
+                c.declined.text(sh.declined, k),
+                c.printed.text(sh.printed, k),
+                c.failed.text(sh.failed, k),
+            ));
+        }
+        body.push_str("</table></div>");
+        section(&mut h, w.sheets, &body);
+    }
+
     // Sticking points: chart of scores, then the table.
     let ranked = m.ranked(s, 10);
     let bars: Vec<Bar> = ranked

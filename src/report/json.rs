@@ -20,6 +20,9 @@ struct Report<'a> {
     /// Sessions that reached each stage of the labelling flow, in file
     /// order (beyond the contract; empty when no flow matches).
     stages: Vec<Stage<'a>>,
+    /// Per take-home sheet of the labelling flow (issue 16; beyond the
+    /// contract; empty when no flow matches).
+    sheets: BTreeMap<&'a str, Sheet>,
     flows: &'a [String],
     kiosks: &'a [String],
     first_hour: Option<&'a str>,
@@ -30,6 +33,14 @@ struct Report<'a> {
 struct Stage<'a> {
     id: &'a str,
     reached: u64,
+}
+
+#[derive(Serialize)]
+struct Sheet {
+    offered: u64,
+    declined: u64,
+    printed: u64,
+    failed: u64,
 }
 
 #[derive(Serialize)]
@@ -112,6 +123,19 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
             .map(|st| Stage {
                 id: &st.id,
                 reached: st.reached,
+            })
+            .collect(),
+        sheets: s
+            .sheets
+            .iter()
+            .map(|sh| {
+                let counts = Sheet {
+                    offered: sh.offered,
+                    declined: sh.declined,
+                    printed: sh.printed,
+                    failed: sh.failed,
+                };
+                (sh.id.as_str(), counts)
             })
             .collect(),
         flows: &s.flows,

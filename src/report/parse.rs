@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::journal::{Answer, SCHEMA_VERSION};
+use crate::record::PrintResult;
 
 /// The fields of a step visit the report needs.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -20,6 +21,9 @@ pub struct StepVisit<'a> {
     pub ms: u64,
     pub repeats: u64,
     pub help: u64,
+    /// A print step's result after a yes (issue 16), when there is one.
+    #[serde(default)]
+    pub print: Option<PrintResult>,
 }
 
 /// A schema-1 record as the report reads it. Every field of the schema must
@@ -180,6 +184,16 @@ fn fast(line: &[u8]) -> Option<Rec<'_>> {
             let repeats = c.uint()?;
             c.lit(",\"help\":")?;
             let help = c.uint()?;
+            let print = if c.eat(b',') {
+                c.lit("\"print\":")?;
+                match c.string()? {
+                    "ok" => Some(PrintResult::Ok),
+                    "failed" => Some(PrintResult::Failed),
+                    _ => return None,
+                }
+            } else {
+                None
+            };
             c.lit("}")?;
             steps.push(StepVisit {
                 id: Cow::Borrowed(id),
@@ -187,6 +201,7 @@ fn fast(line: &[u8]) -> Option<Rec<'_>> {
                 ms,
                 repeats,
                 help,
+                print,
             });
             if c.eat(b']') {
                 break;
@@ -307,7 +322,18 @@ mod tests {
         assert_eq!(rec.flow, "mfa-login");
         assert_eq!(rec.steps.len(), 2);
         assert_eq!(rec.steps[0].ms, 4200);
+        assert_eq!(rec.steps[0].print, None);
         assert_eq!(Line::Record(rec), slow(LINE.as_bytes()));
+        // A print step's result (issue 16) is read on the fast path too.
+        let printed = LINE.replace(
+            r#""help":0},{"id":"call"#,
+            r#""help":0,"print":"failed"},{"id":"call"#,
+        );
+        let rec = fast(printed.as_bytes()).unwrap();
+        assert_eq!(rec.steps[0].print, Some(PrintResult::Failed));
+        assert_eq!(Line::Record(rec), slow(printed.as_bytes()));
+        let odd = printed.replace(r#""print":"failed""#, r#""print":"maybe""#);
+        assert_eq!(parse_line(odd.as_bytes()), Line::Corrupt);
     }
 
     #[test]
@@ -346,9 +372,21 @@ mod tests {
             "[\\PC]{0,6}",
             Just("q\"uote\\back".to_string())
         ];
-        let step = (text.clone(), 0..5usize, any::<u64>(), 0..4u32, 0..3u32).prop_map(
-            |(id, a, ms, repeats, help)| StepRecord {
-                print: None,
+        let print = prop_oneof![
+            Just(None),
+            Just(Some(PrintResult::Ok)),
+            Just(Some(PrintResult::Failed))
+        ];
+        let step = (
+            text.clone(),
+            0..5usize,
+            any::<u64>(),
+            0..4u32,
+            0..3u32,
+            print,
+        )
+            .prop_map(|(id, a, ms, repeats, help, print)| StepRecord {
+                print,
                 id,
                 answer: [
                     Answer::Yes,
@@ -360,8 +398,7 @@ mod tests {
                 ms,
                 repeats,
                 help,
-            },
-        );
+            });
         (
             text.clone(),
             text.clone(),
@@ -401,6 +438,7 @@ mod tests {
                         prop_assert_eq!(a.id.as_ref(), b.id.as_str());
                         prop_assert_eq!(a.ms, b.ms);
                         prop_assert_eq!(a.answer, b.answer);
+                        prop_assert_eq!(a.print, b.print);
                     }
                 }
                 other => prop_assert!(false, "{:?}", other),

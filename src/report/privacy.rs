@@ -15,6 +15,10 @@
 //! hidden count only one value. Hiding one count can expose another sum, so
 //! it goes on until nothing changes. A known zero never protects a sum.
 //!
+//! A take-home sheet's counts (issue 16) are sums too: offered is declined
+//! plus yes, yes is printed plus failed plus the yeses with no result, and
+//! declined and yes are its print steps' no and yes.
+//!
 //! A slice (a step reached by fewer than k sessions, a week of fewer than
 //! k) is not broken down, and a report of fewer than k sessions shows only
 //! that: no period, kiosk, flow or breakdown at all.
@@ -65,6 +69,15 @@ pub struct StepCells {
     pub broken_down: bool,
 }
 
+/// The cells of one take-home sheet's counts (issue 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetCells {
+    pub offered: Cell,
+    pub declined: Cell,
+    pub printed: Cell,
+    pub failed: Cell,
+}
+
 /// The cells of one week: its total and its outcomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeekCells {
@@ -85,6 +98,8 @@ pub struct Mask {
     pub steps: Vec<StepCells>,
     /// Aligned with [`Summary::stages`].
     pub stages: Vec<Cell>,
+    /// Aligned with [`Summary::sheets`].
+    pub sheets: Vec<SheetCells>,
     /// Whether the stage funnel is drawn (its flow has at least k sessions).
     pub funnel: bool,
     /// The funnel's 100 %: when hidden, its shares are not shown.
@@ -355,6 +370,63 @@ pub fn mask(s: &Summary) -> Mask {
         steps.push((reached, down));
     }
 
+    // Sheets: offered = declined + yes, yes = printed + failed + the yeses
+    // with no result; declined and yes are also the sum of its print
+    // steps' no and yes (one step: the very cells of its row).
+    let mut sheets = Vec::with_capacity(s.sheets.len());
+    for sh in &s.sheets {
+        let down = whole && breaks_down(sh.offered, k);
+        let offered = t.count(sh.offered, k, whole);
+        let step_cells: Vec<usize> = sh
+            .steps
+            .iter()
+            .filter_map(|i| steps.get(*i).map(|(reached, _)| *reached))
+            .collect();
+        let declined = match step_cells.as_slice() {
+            [one] => one + 3,
+            many => {
+                let declined = t.count(sh.declined, k, down);
+                if !many.is_empty() {
+                    t.sums.push(Sum {
+                        total: declined,
+                        parts: many.iter().map(|r| r + 3).collect(),
+                        exact: true,
+                    });
+                }
+                declined
+            }
+        };
+        let printed = t.count(sh.printed, k, down);
+        let failed = t.count(sh.failed, k, down);
+        // The yeses with no result are never printed. Kiosks write none, so
+        // a reader takes them as 0: a small number must stay hidden, a
+        // large one is one the reader cannot know.
+        let unknown = t.count(sh.unknown(), k, down && sh.unknown() < k);
+        t.derived[unknown] = true;
+        t.sums.push(Sum {
+            total: offered,
+            parts: vec![declined, printed, failed, unknown],
+            exact: true,
+        });
+        if !step_cells.is_empty() {
+            let mut parts = vec![declined];
+            parts.extend(step_cells.iter().map(|r| r + 2));
+            t.sums.push(Sum {
+                total: offered,
+                parts,
+                exact: true,
+            });
+        }
+        if let [one] = step_cells.as_slice() {
+            t.sums.push(Sum {
+                total: one + 2,
+                parts: vec![printed, failed, unknown],
+                exact: true,
+            });
+        }
+        sheets.push((offered, declined, printed, failed));
+    }
+
     let funnel = whole && breaks_down(s.stage_flow_sessions, k);
     // The funnel's shares give its total away, and the sessions minus that
     // total are those of the other flows: a small one must stay hidden.
@@ -456,6 +528,15 @@ pub fn mask(s: &Summary) -> Mask {
             })
             .collect(),
         stages: stages.iter().map(|i| c(*i)).collect(),
+        sheets: sheets
+            .iter()
+            .map(|(offered, declined, printed, failed)| SheetCells {
+                offered: c(*offered),
+                declined: c(*declined),
+                printed: c(*printed),
+                failed: c(*failed),
+            })
+            .collect(),
         funnel,
         funnel_total: c(funnel_total),
         weeks: weeks

@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 
 use super::aggregate::Aggregate;
 use super::ms::median;
-use crate::flow::{Flow, LangIx};
+use crate::flow::{Flow, LangIx, StepKind};
 
 /// The language of headings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +95,33 @@ pub struct StageRow {
     pub reached: u64,
 }
 
+/// What became of one take-home sheet (issue 16), over every print step
+/// of the labelled flow that offers it. `offered` = `declined` + `yes`
+/// (the question answered either way) and `yes` = `printed` + `failed` +
+/// the yeses with no result in their record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetRow {
+    pub id: String,
+    /// The sheet's title in the report's language.
+    pub label: String,
+    /// Indices into [`Summary::steps`] of its print steps.
+    pub steps: Vec<usize>,
+    pub offered: u64,
+    pub declined: u64,
+    pub yes: u64,
+    pub printed: u64,
+    pub failed: u64,
+}
+
+impl SheetRow {
+    /// Yeses whose record holds no result (none written so far by a
+    /// kiosk, but a journal may hold them).
+    pub fn unknown(&self) -> u64 {
+        self.yes
+            .saturating_sub(self.printed.saturating_add(self.failed))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeekRow {
     pub monday: NaiveDate,
@@ -116,6 +143,9 @@ pub struct Summary {
     pub stages: Vec<StageRow>,
     /// Sessions of the labelled flow (the funnel's 100 %).
     pub stage_flow_sessions: u64,
+    /// The labelled flow's take-home sheets, in file order (none without
+    /// the flow: a record does not name its sheet).
+    pub sheets: Vec<SheetRow>,
     pub weeks: Vec<WeekRow>,
     pub hour_of_day: [u64; 24],
     pub kiosks: Vec<String>,
@@ -144,6 +174,11 @@ pub fn summarize(
         .unwrap_or(LangIx(0));
     let flow_ids: Vec<String> = agg.flows.iter().map(|f| f.id.clone()).collect();
     let mut steps = Vec::with_capacity(agg.flows.iter().map(|f| f.steps.len()).sum());
+    // Per sheet of the labelled flow: its print steps' keys and counts.
+    let mut sheet_counts: Vec<(Vec<String>, [u64; 4])> = flow
+        .filter(|f| flow_ids.contains(&f.id))
+        .map(|f| vec![(Vec::new(), [0; 4]); f.sheets.len()])
+        .unwrap_or_default();
     // Each flow's counts are dropped as they become rows, so a report of
     // many step ids never holds both in full.
     for f in std::mem::take(&mut agg.flows) {
@@ -153,6 +188,18 @@ pub fn summarize(
         let (fid, fsteps) = f.into_steps();
         for (id, s) in fsteps {
             let step = known.and_then(|fl| fl.step_ix(&id).map(|ix| fl.step(ix)));
+            if let Some(StepKind::Print { sheet, .. }) = step.map(|st| st.kind) {
+                if let Some((keys, n)) = sheet_counts.get_mut(sheet) {
+                    keys.push(if several {
+                        format!("{fid}/{id}")
+                    } else {
+                        id.clone()
+                    });
+                    for (n, add) in n.iter_mut().zip([s.yes, s.no, s.printed, s.print_failed]) {
+                        *n = n.saturating_add(add);
+                    }
+                }
+            }
             steps.push(StepRow {
                 key: if several {
                     format!("{fid}/{id}")
@@ -200,6 +247,27 @@ pub fn summarize(
         })
         .collect();
     rank(&mut steps, &waits, k);
+    let sheets = flow
+        .map(|f| {
+            f.sheets
+                .iter()
+                .zip(sheet_counts)
+                .map(|(sheet, (keys, [yes, no, printed, failed]))| SheetRow {
+                    id: sheet.id.clone(),
+                    label: sheet.title.get(li).to_string(),
+                    steps: keys
+                        .iter()
+                        .filter_map(|key| steps.iter().position(|r| r.key == *key))
+                        .collect(),
+                    offered: yes.saturating_add(no),
+                    declined: no,
+                    yes,
+                    printed,
+                    failed,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
 
     let outcome_label = |id: &str| -> String {
         if let Some(o) = flow.and_then(|f| f.outcomes.iter().find(|o| o.id == id)) {
@@ -269,6 +337,7 @@ pub fn summarize(
         steps,
         stages,
         stage_flow_sessions: agg.stage_flow_sessions,
+        sheets,
         weeks,
         hour_of_day: agg.hour_of_day,
         kiosks,

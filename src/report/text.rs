@@ -1,5 +1,5 @@
 //! `--format text` (the default): the report for a terminal, within 80
-//! columns: sessions, outcomes with bars, the stage funnel, the ranked
+//! columns: sessions, outcomes with bars, the stage funnel, the take-home sheets, the ranked
 //! sticking points and an hour-of-day strip. Widths are display columns, so
 //! Japanese labels line up; long labels are shortened with "…". Every
 //! text from a journal or flow goes through [`fit`], which writes control
@@ -85,6 +85,31 @@ pub fn render<W: Write>(s: &Summary, mut out: W) -> io::Result<()> {
         for (i, (st, c)) in s.stages.iter().zip(&m.stages).enumerate() {
             let label = format!("{} {}", i + 1, st.label);
             bar_row(&mut out, &label, (st.reached, *c), total.0, total, k)?;
+        }
+    }
+
+    if !s.sheets.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", w.sheets)?;
+        writeln!(
+            out,
+            "     {}{}{}{}{}",
+            cell(w.sheet, 34),
+            right(w.offered, 10),
+            right(w.declined, 10),
+            right(w.printed, 10),
+            right(w.print_failed, 10),
+        )?;
+        for (sh, c) in s.sheets.iter().zip(&m.sheets) {
+            writeln!(
+                out,
+                "     {}{}{}{}{}",
+                cell(&fit(&sh.label, 33), 34),
+                right(&c.offered.text(sh.offered, k), 10),
+                right(&c.declined.text(sh.declined, k), 10),
+                right(&c.printed.text(sh.printed, k), 10),
+                right(&c.failed.text(sh.failed, k), 10),
+            )?;
         }
     }
 

@@ -25,6 +25,13 @@ pub struct Words {
     pub score: &'static str,
     pub none_ranked: &'static str,
     pub week_of: &'static str,
+    /// The take-home sheets' table (issue 16): heading and columns.
+    pub sheets: &'static str,
+    pub sheet: &'static str,
+    pub offered: &'static str,
+    pub declined: &'static str,
+    pub printed: &'static str,
+    pub print_failed: &'static str,
 }
 
 pub const JA: Words = Words {
@@ -50,6 +57,12 @@ pub const JA: Words = Words {
     score: "点",
     none_ranked: "順位をつけられる手順がありません。",
     week_of: "週の始め",
+    sheets: "持ち帰り用紙の印刷",
+    sheet: "用紙",
+    offered: "案内",
+    declined: "不要",
+    printed: "印刷",
+    print_failed: "失敗",
 };
 
 pub const EN: Words = Words {
@@ -75,6 +88,12 @@ pub const EN: Words = Words {
     score: "score",
     none_ranked: "No step has enough sessions to rank.",
     week_of: "week of",
+    sheets: "Take-home sheets",
+    sheet: "Sheet",
+    offered: "offered",
+    declined: "declined",
+    printed: "printed",
+    print_failed: "failed",
 };
 
 pub fn words(lang: Lang) -> &'static Words {

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod cups;
 pub mod kiosk;
 
 use std::ffi::OsString;
