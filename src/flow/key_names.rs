@@ -42,6 +42,15 @@ pub fn actions() -> impl Iterator<Item = &'static str> {
     DEFAULT_KEYS.iter().map(|(a, _)| *a)
 }
 
+/// What `check` says of a `{key:ACTION}` whose ACTION is none.
+pub fn unknown_action(action: &str) -> String {
+    let actions: Vec<&str> = actions().collect();
+    format!(
+        "{{key:{action}}} names no action (the actions: {})",
+        actions.join(", ")
+    )
+}
+
 /// The key named for each action (`None` where the key map gives an
 /// action no key at all).
 #[derive(Debug, Clone, PartialEq, Eq)]

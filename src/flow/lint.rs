@@ -92,13 +92,9 @@ fn warn_override_keys(ui: &RawUi, keys: &KeyNames, diag: &mut Collector<'_>) {
         let path = format!("ui.{lang}.{phrase}");
         for action in key_names::placeholders(text.get_ref()) {
             if !key_names::is_action(action) {
-                let actions: Vec<&str> = key_names::actions().collect();
                 diag.warning(
                     text.span(),
-                    format!(
-                        "{path}: {{key:{action}}} names no action (the actions: {})",
-                        actions.join(", ")
-                    ),
+                    format!("{path}: {}", key_names::unknown_action(action)),
                 );
             }
         }

@@ -15,18 +15,10 @@ pub struct StepWords {
     pub say_list: Vec<Option<Vec<String>>>,
 }
 
-/// The shown and spoken words of a step, for [`super::Step`].
-pub(super) struct Filled {
-    pub text: Texts,
-    pub say: Vec<Option<String>>,
-    pub list: Vec<Vec<String>>,
-    pub say_list: Vec<Option<Vec<String>>>,
-}
-
 impl StepWords {
-    /// The words with `keys` named, per language of `langs` (the flow's,
-    /// in the order the per-language vectors follow).
-    pub(super) fn fill(&self, langs: &[String], keys: &KeyNames) -> Filled {
+    /// The shown and spoken words with `keys` named, per language of
+    /// `langs` (the flow's, in the order the per-language vectors follow).
+    pub(super) fn fill(&self, langs: &[String], keys: &KeyNames) -> StepWords {
         let shown = |s: &str, lang: &str| key_names::fill(s, lang, Form::Shown, keys);
         let spoken = |s: &str, lang: &str| key_names::fill(s, lang, Form::Spoken, keys);
         let lang_of = |l: usize| langs.get(l).map_or("", String::as_str);
@@ -68,7 +60,7 @@ impl StepWords {
                 Some(items.iter().map(|i| spoken(i, lang_of(l))).collect())
             })
             .collect();
-        Filled {
+        StepWords {
             text,
             say,
             list,

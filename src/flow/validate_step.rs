@@ -203,13 +203,12 @@ fn check_placeholders(step: &RawStep, path: &str, diag: &mut Collector<'_>) {
     for (field, lang, s) in strings {
         for action in key_names::placeholders(s.get_ref()) {
             if !key_names::is_action(action) {
-                let actions: Vec<&str> = key_names::actions().collect();
                 diag.error(
                     s.span(),
                     format!(
-                        "{path}.{field}.{}: {{key:{action}}} names no action (the actions: {})",
+                        "{path}.{field}.{}: {}",
                         lang.get_ref(),
-                        actions.join(", ")
+                        key_names::unknown_action(action)
                     ),
                 );
             }
