@@ -287,24 +287,37 @@ fn ocr(png: &Path) -> String {
 /// title, question and stage, all Japanese.
 const WELCOME: [&str; 3] = ["パスワード", "確認のコード", "状況の確認"];
 
-/// Whether OCR read `piece`, allowing one character in it to be misread:
-/// OCR slips, and under heavy load one screenshot showed one glyph half
-/// painted (cause not found: foot's or ours). Reading four of five kana
-/// right still takes Japanese drawn properly.
+/// Whether OCR read `piece` within one edit: a glyph misread, dropped or
+/// added. OCR slips (a VM run once read 確認のコード as 確のコード), and
+/// under heavy load one screenshot showed one glyph half painted (cause not
+/// found: foot's or ours). Reading four of five kana right still takes
+/// Japanese drawn properly. vm_test.py keeps the same rule.
 fn reads(text: &str, piece: &str) -> bool {
     let text: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let piece: Vec<char> = piece.chars().collect();
-    text.windows(piece.len()).any(|window| {
-        let misread = window.iter().zip(&piece).filter(|(a, b)| a != b).count();
-        misread <= 1
-    })
+    // Sellers' approximate substring match: row[j] is the fewest edits
+    // turning the piece so far into some text ending at text[j - 1].
+    let mut row = vec![0usize; text.len() + 1];
+    for (i, p) in piece.chars().enumerate() {
+        let prev = std::mem::replace(&mut row, vec![i + 1; 1]);
+        for (j, t) in text.iter().enumerate() {
+            let substituted = prev[j] + usize::from(p != *t);
+            let dropped = prev[j + 1] + 1;
+            let added = row[j] + 1;
+            row.push(substituted.min(dropped).min(added));
+        }
+    }
+    row.into_iter().min().is_some_and(|edits| edits <= 1)
 }
 
 #[test]
-fn one_misread_character_is_tolerated_and_two_are_not() {
+fn one_ocr_slip_is_tolerated_and_two_are_not() {
     assert!(reads("先にパスワ ードを", "パスワード"));
     assert!(reads("先にパスフードを", "パスワード"));
+    assert!(reads("あと、確のコードを", "確認のコード"));
+    assert!(reads("あと、確認のココードを", "確認のコード"));
     assert!(!reads("先にバスフードを", "パスワード"));
+    assert!(!reads("あと、確のコを", "確認のコード"));
+    assert!(!reads("", "パスワード"));
 }
 
 #[test]
