@@ -33,6 +33,9 @@ import time
 WELCOME = ["パスワード", "確認のコード", "状況の確認"]
 JOURNAL = "/var/lib/counter-kiosk/journal-*.jsonl"
 STAFF_KEYS = ["f12", "f12", "ctrl-q"]
+# The display device: KIOSK_VM_GPU picks another for a trial (e.g.
+# "VGA,xres=1920,yres=1080,vgamem_mb=64", the bochs DRM driver).
+GPU = os.environ.get("KIOSK_VM_GPU", "virtio-vga,xres=1920,yres=1080")
 BOOT_PATIENCE = 420  # s, power-on to the kiosk's first frame under TCG
 
 
@@ -95,7 +98,7 @@ class VM:
             # restart_keeps_the_screen).
             "-append", f"root=/dev/vda rw console=ttyS0 quiet systemd.setenv=KIOSK_TRACE={TRACE}",
             "-drive", f"file={self.image},if=virtio,format=raw,snapshot=on",
-            "-device", "virtio-vga,xres=1920,yres=1080",
+            "-device", GPU,
             "-usb", "-device", "usb-kbd",
             "-audiodev", f"wav,id=snd0,path={self.wav_path}",
             "-device", "intel-hda", "-device", "hda-output,audiodev=snd0",
