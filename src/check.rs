@@ -11,6 +11,8 @@ use crate::config;
 use crate::flow::read_bounded::{self, FLOW_LIMIT};
 use crate::flow::{self, KeyNames, Loaded};
 use crate::input::KeyMap;
+use crate::messages::OwnerLang;
+use crate::msg;
 use crate::speech::clips::{self, ClipSearch};
 
 /// What a check of several files found.
@@ -31,6 +33,7 @@ impl Verdict {
 pub fn check(
     config_file: Option<&Path>,
     files: &[PathBuf],
+    lang: OwnerLang,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Verdict> {
@@ -42,17 +45,15 @@ pub fn check(
         match config::load_file(path) {
             Ok(loaded) => {
                 for d in &loaded.diagnostics {
-                    writeln!(err, "{d}")?;
+                    writeln!(err, "{}", d.render(lang))?;
                 }
                 let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
                 let warnings = loaded.diagnostics.len() - errors;
                 total.errors += errors;
                 total.warnings += warnings;
                 let verdict = if errors == 0 { "ok" } else { "invalid" };
-                writeln!(
-                    out,
-                    "{name}: {verdict}: config, {errors} error(s), {warnings} warning(s)"
-                )?;
+                let counts = msg!("check.config_counts", errors = errors, warnings = warnings);
+                writeln!(out, "{name}: {verdict}: {}", counts.render(lang))?;
                 keys = KeyMap::with_overrides(&loaded.config.keys).key_names();
                 config_flow = loaded.config.flow;
             }
@@ -69,7 +70,7 @@ pub fn check(
     } else {
         files
     };
-    let more = check_files(files, &keys, out, err)?;
+    let more = check_files(files, &keys, lang, out, err)?;
     total.errors += more.errors;
     total.warnings += more.warnings;
     Ok(total)
@@ -80,6 +81,7 @@ pub fn check(
 pub fn check_files(
     files: &[PathBuf],
     keys: &KeyNames,
+    lang: OwnerLang,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Verdict> {
@@ -91,7 +93,7 @@ pub fn check_files(
             text: flow::BUNDLED_SOURCE,
             path: None,
         };
-        report(&name, &file, keys, out, err, &mut total)?;
+        report(&name, &file, keys, lang, out, err, &mut total)?;
     }
     for path in files {
         let name = path.display().to_string();
@@ -102,7 +104,7 @@ pub fn check_files(
                     text: &text,
                     path: Some(path),
                 };
-                report(&name, &file, keys, out, err, &mut total)?
+                report(&name, &file, keys, lang, out, err, &mut total)?
             }
             Err(problem) => {
                 writeln!(err, "{}", problem.to_diagnostic_line(&name))?;
@@ -154,23 +156,24 @@ fn report(
     name: &str,
     source: &Source<'_>,
     keys: &KeyNames,
+    lang: OwnerLang,
     out: &mut dyn Write,
     err: &mut dyn Write,
     total: &mut Verdict,
 ) -> io::Result<()> {
     let loaded: Loaded = flow::load_source(source.name, source.text);
     for d in &loaded.diagnostics {
-        writeln!(err, "{d}")?;
+        writeln!(err, "{}", d.render(lang))?;
     }
     let mut errors = loaded.errors().count();
     let mut warnings = loaded.diagnostics.len() - errors;
     if let Some(flow) = &loaded.flow {
         for d in sheet_errors(flow, source) {
-            writeln!(err, "{d}")?;
+            writeln!(err, "{}", d.render(lang))?;
             errors += 1;
         }
         for d in flow::key_warnings(source.name, source.text, keys) {
-            writeln!(err, "{d}")?;
+            writeln!(err, "{}", d.render(lang))?;
             warnings += 1;
         }
         let search = ClipSearch {
@@ -188,17 +191,16 @@ fn report(
     }
     total.errors += errors;
     total.warnings += warnings;
-    match loaded.flow.as_ref().filter(|_| errors == 0) {
-        Some(flow) => writeln!(
-            out,
-            "{name}: ok: flow \"{}\", {} steps, languages {}, {warnings} warning(s)",
-            flow.id,
-            flow.steps.len(),
-            flow.languages.join(", ")
+    let verdict = match loaded.flow.as_ref().filter(|_| errors == 0) {
+        Some(flow) => msg!(
+            "check.flow_ok",
+            id = &flow.id,
+            steps = flow.steps.len(),
+            languages = flow.languages.join(", "),
+            warnings = warnings
         ),
-        None => writeln!(
-            out,
-            "{name}: invalid: {errors} error(s), {warnings} warning(s)"
-        ),
-    }
+        None => msg!("check.flow_invalid", errors = errors, warnings = warnings),
+    };
+    let word = if errors == 0 { "ok" } else { "invalid" };
+    writeln!(out, "{name}: {word}: {}", verdict.render(lang))
 }

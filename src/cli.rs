@@ -47,6 +47,10 @@ pub enum Mode {
         config: Option<PathBuf>,
         /// Flow files to check.
         files: Vec<PathBuf>,
+        /// The language of the messages: ja or en (default: the locale,
+        /// LC_ALL, LC_MESSAGES or LANG; Japanese when it is ja_*).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
     },
     /// Check that this PC can run the kiosk fully: terminal size and
     /// Japanese, sound device, speech-dispatcher and a voice per language,
@@ -68,6 +72,10 @@ XDG_CONFIG_HOME=/etc/counter-kiosk STATE_DIRECTORY=/var/lib/counter-kiosk kiosk 
         /// when it exists).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// The language of the messages: ja or en (default: the locale,
+        /// LC_ALL, LC_MESSAGES or LANG; Japanese when it is ja_*).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
     },
     /// Where customers get stuck: reads journal files (a directory stands
     /// for its *.jsonl files; default: the configured journal directory).

@@ -6,6 +6,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
+use crate::messages::{Message, OwnerLang};
+use crate::msg;
+
 /// How bad a problem is: errors make `check` fail, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -20,30 +23,37 @@ pub struct Diagnostic {
     pub line: usize,
     pub col: usize,
     pub severity: Severity,
-    pub message: String,
+    pub message: Message,
 }
 
 impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
-}
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// `FILE:LINE:COL: error|warning: MESSAGE` with the message in `lang`;
+    /// the prefix stays English whatever the language, for editors and
+    /// scripts that read it.
+    pub fn render(&self, lang: OwnerLang) -> String {
         let level = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
+        format!(
             "{}:{}:{}: {}: {}",
             escape_controls(&self.file),
             self.line,
             self.col,
             level,
-            escape_controls(&self.message)
+            escape_controls(&self.message.render(lang))
         )
+    }
+}
+
+/// In English, as logs read it.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(OwnerLang::En))
     }
 }
 
@@ -102,11 +112,11 @@ impl<'s> Collector<'s> {
         }
     }
 
-    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+    pub fn error(&mut self, span: Range<usize>, message: impl Into<Message>) {
         self.push(span, Severity::Error, message.into());
     }
 
-    pub fn warning(&mut self, span: Range<usize>, message: impl Into<String>) {
+    pub fn warning(&mut self, span: Range<usize>, message: impl Into<Message>) {
         self.push(span, Severity::Warning, message.into());
     }
 
@@ -145,26 +155,29 @@ impl<'s> Collector<'s> {
             } else {
                 Severity::Warning
             };
-            let more = match (self.hidden_errors, self.hidden_warnings) {
-                (e, 0) => format!("{e} more error(s)"),
-                (0, w) => format!("{w} more warning(s)"),
-                (e, w) => format!("{e} more error(s) and {w} more warning(s)"),
+            let (errors, warnings) = (self.hidden_errors, self.hidden_warnings);
+            let message = match (errors, warnings) {
+                (e, 0) => msg!("check.more_errors_hidden", errors = e, max = MAX_SHOWN),
+                (0, w) => msg!("check.more_warnings_hidden", warnings = w, max = MAX_SHOWN),
+                (e, w) => msg!(
+                    "check.more_both_hidden",
+                    errors = e,
+                    warnings = w,
+                    max = MAX_SHOWN
+                ),
             };
             self.found.push(Diagnostic {
                 file: self.file.clone(),
                 line: 1,
                 col: 1,
                 severity,
-                message: format!(
-                    "{more} not shown: only the first {MAX_SHOWN} of each are; \
-                     fix these and check again"
-                ),
+                message,
             });
         }
         self.found
     }
 
-    fn push(&mut self, span: Range<usize>, severity: Severity, message: String) {
+    fn push(&mut self, span: Range<usize>, severity: Severity, message: Message) {
         if self.count(severity) >= MAX_SHOWN {
             match severity {
                 Severity::Error => self.hidden_errors += 1,

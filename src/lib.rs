@@ -16,6 +16,7 @@ pub mod journal;
 pub mod key_decode;
 pub mod last_start;
 pub mod log;
+pub mod messages;
 pub mod print;
 pub mod record;
 pub mod regular_file;

@@ -9,6 +9,7 @@ use counter_kiosk::app::{Exit, STAFF_EXIT_STATUS};
 use counter_kiosk::cli::{Cli, Mode};
 use counter_kiosk::doctor;
 use counter_kiosk::flow::{self, Flow};
+use counter_kiosk::messages::OwnerLang;
 use counter_kiosk::{check, graph, report};
 use counter_kiosk::{print, run};
 
@@ -54,7 +55,8 @@ fn main() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Mode::Doctor { json, config } => {
+        Mode::Doctor { json, config, lang } => {
+            let _lang = OwnerLang::from_flag_or_env(lang.as_deref());
             let report = doctor::doctor(&doctor::Options { config });
             let mut out = std::io::stdout();
             if json {
@@ -64,10 +66,15 @@ fn main() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(report.exit_code()))
         }
-        Mode::Check { config, files } => {
+        Mode::Check {
+            config,
+            files,
+            lang,
+        } => {
             let verdict = check::check(
                 config.as_deref(),
                 &files,
+                OwnerLang::from_flag_or_env(lang.as_deref()),
                 &mut std::io::stdout(),
                 &mut std::io::stderr(),
             )?;
