@@ -385,7 +385,9 @@ impl Kiosk {
         });
         match drawn {
             Ok(_) => {
-                self.trace.frame();
+                let session = self.app.session();
+                self.trace
+                    .frame(&session.flow().step(session.view().step).id);
                 self.dirty = false;
             }
             Err(e) => log(&format!("draw: {e}")),

@@ -81,6 +81,7 @@ enum Msg {
     },
     Frame {
         t: u64,
+        step: Box<str>,
     },
     Speak {
         t: u64,
@@ -133,7 +134,10 @@ fn format_line(msg: &Msg, out: &mut String) {
                 json_str(key)
             );
         }
-        Msg::Frame { t } => head(out, *t, "frame"),
+        Msg::Frame { t, step } => {
+            head(out, *t, "frame");
+            let _ = write!(out, ",\"step\":{}", json_str(step));
+        }
         Msg::Speak {
             t,
             id,
@@ -385,10 +389,16 @@ impl Trace {
         self.event("paste", extra);
     }
 
-    /// `{"t_us":…,"ev":"frame"}`: a draw has been flushed to the terminal.
-    pub fn frame(&self) {
+    /// `{"t_us":…,"ev":"frame","step":ID}`: a draw has been flushed to the
+    /// terminal while the session stood on step `step` (an addition to
+    /// DESIGN section 9: which step the frame belongs to, so a test can see
+    /// that the first frame after a key is already the next step's).
+    pub fn frame(&self, step: &str) {
         if let Some(inner) = self.live() {
-            inner.send(Msg::Frame { t: now_us() });
+            inner.send(Msg::Frame {
+                t: now_us(),
+                step: step.into(),
+            });
         }
     }
 
@@ -513,7 +523,7 @@ mod tests {
     fn trace_events_in_order_with_exact_field_order() {
         let (_dir, path, trace) = open_tmp();
         trace.key("1", Instant::now(), true, false);
-        trace.frame();
+        trace.frame("welcome");
         trace.speak(7, "step", "clip", "ja", 24);
         trace.audio_start(7);
         trace.audio_stop(7);
@@ -535,7 +545,7 @@ mod tests {
             strip(&got[1]),
             ",\"ev\":\"key\",\"key\":\"1\",\"acted\":true,\"redraw\":false}"
         );
-        assert_eq!(strip(&got[2]), ",\"ev\":\"frame\"}");
+        assert_eq!(strip(&got[2]), ",\"ev\":\"frame\",\"step\":\"welcome\"}");
         assert_eq!(
             strip(&got[3]),
             ",\"ev\":\"speak\",\"id\":7,\"kind\":\"step\",\"backend\":\"clip\",\"lang\":\"ja\",\"chars\":24}"
@@ -599,7 +609,7 @@ mod tests {
         let (_dir, path, trace) = open_tmp();
         let read_at = Instant::now();
         // The UI thread draws and speaks before it writes the key's line.
-        trace.frame();
+        trace.frame("welcome");
         trace.key("1", read_at, true, true);
         trace.close();
         let got = lines(&path);
@@ -614,7 +624,7 @@ mod tests {
     #[test]
     fn trace_flushes_without_close() {
         let (_dir, path, trace) = open_tmp();
-        trace.frame();
+        trace.frame("welcome");
         trace.key("Enter", Instant::now(), true, false);
         let deadline = Instant::now() + Duration::from_millis(400);
         loop {
@@ -634,9 +644,9 @@ mod tests {
     fn trace_drop_of_last_handle_flushes() {
         let (_dir, path, trace) = open_tmp();
         let other = trace.clone();
-        trace.frame();
+        trace.frame("welcome");
         drop(trace);
-        other.frame();
+        other.frame("welcome");
         drop(other);
         assert_eq!(lines(&path).len(), 3);
     }
@@ -646,7 +656,7 @@ mod tests {
         let trace = Trace::disabled();
         assert!(!trace.is_enabled());
         trace.key("a", Instant::now(), true, false);
-        trace.frame();
+        trace.frame("welcome");
         trace.speak(1, "step", "none", "en", 3);
         trace.audio_start(1);
         trace.audio_stop(1);
@@ -660,10 +670,10 @@ mod tests {
     #[test]
     fn trace_close_twice_and_events_after_close_are_dropped() {
         let (_dir, path, trace) = open_tmp();
-        trace.frame();
+        trace.frame("welcome");
         trace.close();
         trace.close();
-        trace.frame();
+        trace.frame("welcome");
         trace.close();
         assert_eq!(lines(&path).len(), 2);
         assert!(!trace.failed());
@@ -672,10 +682,10 @@ mod tests {
     #[test]
     fn trace_appends_to_existing_file() {
         let (_dir, path, trace) = open_tmp();
-        trace.frame();
+        trace.frame("welcome");
         trace.close();
         let again = Trace::open(&path).unwrap();
-        again.frame();
+        again.frame("welcome");
         again.close();
         let got = lines(&path);
         assert_eq!(got.len(), 4);
@@ -729,10 +739,10 @@ mod tests {
         let trace = Trace::start(file).unwrap();
         assert!(!trace.failed());
         let began = Instant::now();
-        trace.frame();
+        trace.frame("welcome");
         trace.close();
         assert!(trace.failed());
-        trace.frame();
+        trace.frame("welcome");
         trace.key("a", Instant::now(), true, false);
         trace.close();
         assert!(began.elapsed() < Duration::from_secs(1));

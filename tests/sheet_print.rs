@@ -219,3 +219,54 @@ fn a_cups_pdf_queue_prints_the_sheet_and_a_stopped_or_missing_one_fails() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `kiosk print-test | head -1`: a reader that goes away is no error. The
+/// pipe here is closed before the kiosk writes anything, so every line
+/// meets the broken pipe; the work still goes on (the PDF is written) and
+/// the kiosk exits 0 with nothing on stderr. Then the same through a shell.
+#[test]
+fn print_test_into_a_closed_pipe_exits_0_quietly() {
+    let dir = common::tempdir("pipe");
+    let pdf = dir.path().join("sheet.pdf");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(common::kiosk_binary())
+        .args(["print-test", "--pdf", pdf.to_str().unwrap()])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(std::fs::metadata(&pdf).unwrap().len() > 1000);
+
+    if !common::require(have("bash") && have("head"), "bash") {
+        return;
+    }
+    let o = Command::new("bash")
+        .args([
+            "-c",
+            "set -o pipefail; \"$0\" print-test --pdf \"$1\" | head -1",
+            common::kiosk_binary().to_str().unwrap(),
+            dir.path().join("again.pdf").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.starts_with("sheet \""), "{said}");
+}

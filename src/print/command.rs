@@ -44,7 +44,47 @@ pub enum PrintTestError {
     Io(#[from] std::io::Error),
 }
 
+/// What `run` says goes to `out` as a courtesy: once the reader has gone
+/// (`kiosk print-test | head -1`), the rest is dropped and the work goes on,
+/// so the exit status is still the print's. Other write errors stay errors.
+struct Report<'a> {
+    out: &'a mut dyn Write,
+    gone: bool,
+}
+
+impl Report<'_> {
+    fn swallow(&mut self, result: std::io::Result<usize>, len: usize) -> std::io::Result<usize> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(len)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for Report<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        let result = self.out.write(buf);
+        self.swallow(result, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        let result = self.out.flush().map(|()| 0);
+        self.swallow(result, 0).map(|_| ())
+    }
+}
+
 pub fn run(args: &PrintTestArgs, out: &mut dyn Write) -> Result<(), PrintTestError> {
+    let mut out = Report { out, gone: false };
+    let out = &mut out;
     let config = load_config(args)?;
     let flow = load_flow(args.flow.as_ref().or(config.flow.as_ref()))?;
     let sheet = match &args.sheet {
@@ -76,6 +116,7 @@ pub fn run(args: &PrintTestArgs, out: &mut dyn Write) -> Result<(), PrintTestErr
     if let Some(path) = &args.pdf {
         std::fs::write(path, &rendered.pdf)?;
         writeln!(out, "written to {}", path.display())?;
+        out.flush()?;
         return Ok(());
     }
     let printer = config.print.printer.ok_or_else(|| {
@@ -89,6 +130,7 @@ pub fn run(args: &PrintTestArgs, out: &mut dyn Write) -> Result<(), PrintTestErr
     )
     .map_err(super::SheetError::from)?;
     writeln!(out, "printed on \"{printer}\": CUPS job {job} accepted")?;
+    out.flush()?;
     Ok(())
 }
 
@@ -115,5 +157,54 @@ fn load_flow(path: Option<&PathBuf>) -> Result<Flow, PrintTestError> {
             .and_then(flow::Loaded::into_result)
             .map_err(setup),
         None => Flow::bundled().map_err(setup),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that has gone: every write is a broken pipe.
+    struct Gone(usize);
+
+    impl Write for Gone {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            self.0 += 1;
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_broken_pipe_silences_the_report_and_other_errors_stay() {
+        let mut gone = Gone(0);
+        let mut report = Report {
+            out: &mut gone,
+            gone: false,
+        };
+        assert!(writeln!(report, "first").is_ok());
+        assert!(writeln!(report, "second").is_ok());
+        assert!(report.flush().is_ok());
+        // Tried once, then never again.
+        assert_eq!(gone.0, 1);
+        let mut full = Full;
+        let mut report = Report {
+            out: &mut full,
+            gone: false,
+        };
+        assert!(writeln!(report, "first").is_err());
     }
 }
