@@ -14,7 +14,7 @@ use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
 use crate::flow::read_bounded::{decode_utf8, read_bytes, ReadProblem, CONFIG_LIMIT};
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
-use crate::toml_tree::{self as tree, join_path, Controls};
+use crate::toml_tree::{self as tree, join_path, Controls, What};
 
 /// Where the installed kiosk looks when no `--config` is given.
 pub const DEFAULT_PATH: &str = "/etc/counter-kiosk/kiosk.toml";
@@ -450,7 +450,7 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
             text,
             value.span(),
             Controls::None,
-            "a value",
+            What::Value,
             &path,
             self.diag,
         )
@@ -495,7 +495,7 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
                     text,
                     item.span(),
                     Controls::None,
-                    "a value",
+                    What::Value,
                     &path,
                     self.diag,
                 )
