@@ -64,12 +64,6 @@ impl Message {
     /// The message in `lang` (its English text where `lang` lacks it, its
     /// key where both do: the tests make sure neither happens).
     pub fn render(&self, lang: OwnerLang) -> String {
-        if self.key.is_empty() {
-            return match self.args.first() {
-                Some((_, Arg::Text(t))) => t.clone(),
-                _ => String::new(),
-            };
-        }
         let template = Table::of(lang)
             .get(self.key)
             .or_else(|| Table::of(OwnerLang::En).get(self.key));
@@ -90,23 +84,6 @@ impl Message {
             }
             None => self.key.to_string(),
         }
-    }
-}
-
-// Transitional, while messages move into the tables: a text written in
-// code, the same in every language. Removed once none is left.
-impl From<String> for Message {
-    fn from(text: String) -> Message {
-        Message {
-            key: "",
-            args: vec![("", Arg::Text(text))],
-        }
-    }
-}
-
-impl From<&str> for Message {
-    fn from(text: &str) -> Message {
-        Message::from(text.to_string())
     }
 }
 
@@ -171,3 +148,29 @@ pub mod arg_kind {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod nested_tests {
+    use super::OwnerLang;
+
+    #[test]
+    fn a_message_inside_a_message_takes_the_outer_ones_language() {
+        let count = crate::msg!("check.items_many", n = 3);
+        let m = crate::msg!(
+            "check.list_count_mismatch",
+            path = "a.ja",
+            items = count,
+            other = "a.en",
+            n = 2
+        );
+        assert_eq!(m.to_string(), "a.ja: 3 items, but a.en has 2");
+        assert_eq!(
+            m.render(OwnerLang::Ja),
+            "a.ja: 項目が 3 個ありますが、a.en には 2 個あります"
+        );
+        // A borrowed message is a message too, not its English.
+        let inner = crate::msg!("check.items_one");
+        let m = crate::msg!("check.keys_given", keys = &inner);
+        assert_eq!(m.render(OwnerLang::Ja), "1 個");
+    }
+}
