@@ -170,7 +170,7 @@ mod nested_tests {
         );
         // A borrowed message is a message too, not its English.
         let inner = crate::msg!("check.items_one");
-        let m = crate::msg!("check.keys_given", keys = &inner);
+        let m = crate::msg!("check.what_named", what = &inner);
         assert_eq!(m.render(OwnerLang::Ja), "1 個");
     }
 }
