@@ -58,8 +58,8 @@ pub fn check(
                 config_flow = loaded.config.flow;
             }
             Err(e) => {
-                writeln!(err, "{}", e.to_diagnostic_line())?;
-                writeln!(out, "{name}: invalid: {}", e.source.verdict())?;
+                writeln!(err, "{}", e.source.diagnostic_line(&e.path, lang))?;
+                writeln!(out, "{name}: invalid: {}", e.source.verdict().render(lang))?;
                 total.errors += 1;
             }
         }
@@ -87,7 +87,7 @@ pub fn check_files(
 ) -> io::Result<Verdict> {
     let mut total = Verdict::default();
     if files.is_empty() {
-        let name = format!("{} (bundled)", flow::BUNDLED_NAME);
+        let name = msg!("check.bundled_name", name = flow::BUNDLED_NAME).render(lang);
         let file = Source {
             name: flow::BUNDLED_NAME,
             text: flow::BUNDLED_SOURCE,
@@ -107,8 +107,8 @@ pub fn check_files(
                 report(&name, &file, keys, lang, out, err, &mut total)?
             }
             Err(problem) => {
-                writeln!(err, "{}", problem.to_diagnostic_line(&name))?;
-                writeln!(out, "{name}: invalid: {}", problem.verdict())?;
+                writeln!(err, "{}", problem.diagnostic_line(&name, lang))?;
+                writeln!(out, "{name}: invalid: {}", problem.verdict().render(lang))?;
                 total.errors += 1;
             }
         }
@@ -134,17 +134,26 @@ fn sheet_errors(flow: &flow::Flow, source: &Source<'_>) -> Vec<crate::diag::Diag
                 Ok(r) if r.fits => {}
                 Ok(r) => diag.error(
                     sheet.at.clone(),
-                    format!(
-                        "sheets.{}: the \"{code}\" sheet does not fit on one A4 page \
-                         ({:.0} pt of {:.0}); shorten it or lower its size",
-                        sheet.id,
-                        r.needed_pt,
-                        crate::print::render::PAGE_H - 2.0 * crate::print::render::MARGIN
+                    msg!(
+                        "check.sheet_too_long",
+                        path = format!("sheets.{}", sheet.id),
+                        lang = code,
+                        needed = format!("{:.0}", r.needed_pt),
+                        page = format!(
+                            "{:.0}",
+                            crate::print::render::PAGE_H - 2.0 * crate::print::render::MARGIN
+                        )
                     ),
                 ),
+                // The layout's own words (cairo's).
                 Err(e) => diag.error(
                     sheet.at.clone(),
-                    format!("sheets.{}: the \"{code}\" sheet: {e}", sheet.id),
+                    msg!(
+                        "check.sheet_unrendered",
+                        path = format!("sheets.{}", sheet.id),
+                        lang = code,
+                        error = e
+                    ),
                 ),
             }
         }
@@ -183,7 +192,8 @@ fn report(
         };
         // Clips are checked once they exist: no manifest, no warnings.
         if let Some(manifest) = clips::manifest_for(&search) {
-            for warning in clips::clip_warnings(flow, &manifest) {
+            for warning in clips::clip_problems(flow, &manifest) {
+                let warning = warning.render(lang);
                 writeln!(err, "{}:1:1: warning: {warning}", source.name)?;
                 warnings += 1;
             }

@@ -14,7 +14,9 @@ use crate::engine::Input;
 use crate::engine::{EngineConfig, Level, SpeechSettings};
 use crate::flow::read_bounded::{decode_utf8, read_bytes, ReadProblem, CONFIG_LIMIT};
 use crate::input::{default_keys, is_key_name, normalize, ACTIONS};
-use crate::toml_tree::{self as tree, join_path, Controls};
+use crate::messages::Message;
+use crate::msg;
+use crate::toml_tree::{self as tree, join_path, Controls, What};
 
 /// Where the installed kiosk looks when no `--config` is given.
 pub const DEFAULT_PATH: &str = "/etc/counter-kiosk/kiosk.toml";
@@ -282,35 +284,30 @@ pub fn load_source(name: &str, source: &str, base: &Path) -> LoadedConfig {
         if argv.first().is_some_and(|p| !p.is_empty()) {
             Some(argv)
         } else {
-            r.error_at(
-                "staff_call_command",
-                "give the program and its arguments, e.g. [\"/usr/local/bin/ring\", \"counter\"]",
-            );
+            r.error_at("staff_call_command", |path| {
+                msg!("config.staff_command_empty", path = path)
+            });
             None
         }
     });
     if let Some(keys) = r.key_names("staff_exit_keys") {
         if keys.len() < 3 {
-            r.warning_at(
-                "staff_exit_keys",
-                "fewer than 3 keys: a customer could leave the kiosk by chance",
-            );
+            r.warning_at("staff_exit_keys", |path| {
+                msg!("config.staff_exit_keys_few", path = path)
+            });
         }
         config.staff_exit_keys = keys;
     }
     if let Some(keys) = r.key_names("staff_keys") {
         if keys.len() < 3 {
-            r.warning_at(
-                "staff_keys",
-                "fewer than 3 keys: a customer could open the staff screen by chance",
-            );
+            r.warning_at("staff_keys", |path| {
+                msg!("config.staff_keys_few", path = path)
+            });
         }
         if crate::input::sequences_overlap(&keys, &config.staff_exit_keys) {
-            r.error_at(
-                "staff_keys",
-                "is staff_exit_keys or starts it, or staff_exit_keys starts it: one \
-                 sequence would open or end the other; make them differ early",
-            );
+            r.error_at("staff_keys", |path| {
+                msg!("config.staff_keys_overlap", path = path)
+            });
         } else {
             config.staff_keys = keys;
         }
@@ -363,12 +360,9 @@ fn read_keys(table: &DeTable<'_>, diag: &mut Collector<'_>) -> Vec<(Input, Vec<S
                 .filter(|(_, other, _)| other != input)
                 .find(|(_, _, keys)| keys.contains(&key));
             if let Some((other, _, _)) = clash {
-                r.error_at(
-                    name,
-                    &format!(
-                        "\"{key}\" is also a key for {other}; give that action other keys in [keys] too"
-                    ),
-                );
+                r.error_at(name, |path| {
+                    msg!("config.key_clash", path = path, key = &key, other = other)
+                });
             }
         }
     }
@@ -393,10 +387,7 @@ fn read_print(table: &DeTable<'_>, diag: &mut Collector<'_>) -> PrintConfig {
                 .chars()
                 .all(|c| c.is_ascii_graphic() && !matches!(c, '/' | '#' | '\\'));
         if !ok {
-            r.error_at(
-                "printer",
-                "a CUPS queue name: printable ASCII without spaces, '/', '#' or '\\'",
-            );
+            r.error_at("printer", |path| msg!("config.printer_bad", path = path));
         }
         ok.then_some(name)
     });
@@ -450,7 +441,7 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
             text,
             value.span(),
             Controls::None,
-            "a value",
+            What::Value,
             &path,
             self.diag,
         )
@@ -471,7 +462,13 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
             _ => {
                 self.diag.error(
                     value.span(),
-                    format!("{path}: {n} is out of range ({min} to {max})"),
+                    msg!(
+                        "config.out_of_range",
+                        path = path,
+                        n = n,
+                        min = min,
+                        max = max
+                    ),
                 );
                 None
             }
@@ -495,7 +492,7 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
                     text,
                     item.span(),
                     Controls::None,
-                    "a value",
+                    What::Value,
                     &path,
                     self.diag,
                 )
@@ -520,10 +517,7 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
             if !is_key_name(name) {
                 self.diag.error(
                     item.span(),
-                    format!(
-                        "{path}: \"{name}\" is not a key name (one character, or Enter, Esc, \
-                         Backspace, Space, Up, PageUp, F1…F12, …)"
-                    ),
+                    msg!("config.not_a_key_name", path = &path, name = name),
                 );
                 ok = false;
             }
@@ -536,27 +530,32 @@ impl<'t, 'i, 'd> Reader<'t, 'i, 'd> {
         let name = self.string("tts_layout")?;
         let layout = TtsLayout::from_name(&name);
         if layout.is_none() {
-            let expected = TtsLayout::NAMES.join(" or ");
-            self.error_at(
-                "tts_layout",
-                &format!("{name:?} is not a layout (expected {expected})"),
-            );
+            let [a, b] = TtsLayout::NAMES;
+            let expected = msg!("config.tts_layout_choices", a = a, b = b);
+            self.error_at("tts_layout", |path| {
+                msg!(
+                    "config.tts_layout_bad",
+                    path = path,
+                    name = format!("{name:?}"),
+                    expected = expected
+                )
+            });
         }
         layout
     }
 
-    fn error_at(&mut self, key: &str, message: &str) {
+    /// An error at `key`'s value, its message made from the key's path.
+    fn error_at(&mut self, key: &str, message: impl FnOnce(String) -> Message) {
         if let Some(value) = self.value(key) {
             let path = join_path(self.path, key);
-            self.diag.error(value.span(), format!("{path}: {message}"));
+            self.diag.error(value.span(), message(path));
         }
     }
 
-    fn warning_at(&mut self, key: &str, message: &str) {
+    fn warning_at(&mut self, key: &str, message: impl FnOnce(String) -> Message) {
         if let Some(value) = self.value(key) {
             let path = join_path(self.path, key);
-            self.diag
-                .warning(value.span(), format!("{path}: {message}"));
+            self.diag.warning(value.span(), message(path));
         }
     }
 }

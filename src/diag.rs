@@ -112,12 +112,12 @@ impl<'s> Collector<'s> {
         }
     }
 
-    pub fn error(&mut self, span: Range<usize>, message: impl Into<Message>) {
-        self.push(span, Severity::Error, message.into());
+    pub fn error(&mut self, span: Range<usize>, message: Message) {
+        self.push(span, Severity::Error, message);
     }
 
-    pub fn warning(&mut self, span: Range<usize>, message: impl Into<Message>) {
-        self.push(span, Severity::Warning, message.into());
+    pub fn warning(&mut self, span: Range<usize>, message: Message) {
+        self.push(span, Severity::Warning, message);
     }
 
     pub fn has_errors(&self) -> bool {
@@ -219,22 +219,35 @@ mod tests {
         let src = "a = 1\nタイトル = 2\n";
         let mut c = Collector::new("f.toml", src);
         let at = src.find('=').map(|i| i..i + 1);
-        c.error(at.unwrap_or(0..0), "first");
+        c.error(at.unwrap_or(0..0), msg!("check.empty_text", path = "first"));
         let second = src.rfind('=').unwrap_or(0);
-        c.warning(second..second + 1, "second");
+        c.warning(
+            second..second + 1,
+            msg!("check.empty_list", path = "second"),
+        );
         let out = c.finish();
-        assert_eq!(out[0].to_string(), "f.toml:1:3: error: first");
-        assert_eq!(out[1].to_string(), "f.toml:2:6: warning: second");
+        assert_eq!(out[0].to_string(), "f.toml:1:3: error: first: empty text");
+        assert_eq!(
+            out[1].to_string(),
+            "f.toml:2:6: warning: second: an empty list"
+        );
     }
 
     #[test]
     fn control_characters_in_a_message_or_file_name_are_escaped() {
         let mut c = Collector::new("a\u{1b}.toml", "x");
-        c.error(0..1, "no step named \"\u{1b}[2J\u{7}\"");
+        c.error(
+            0..1,
+            msg!(
+                "check.no_step",
+                path = "flow.start",
+                name = "\u{1b}[2J\u{7}"
+            ),
+        );
         let out = c.finish();
         assert_eq!(
             out[0].to_string(),
-            "a\\u{1b}.toml:1:1: error: no step named \"\\u{1b}[2J\\u{7}\""
+            "a\\u{1b}.toml:1:1: error: flow.start: no step named \"\\u{1b}[2J\\u{7}\""
         );
     }
 
@@ -242,10 +255,10 @@ mod tests {
     fn past_the_limit_problems_are_counted_not_kept() {
         let mut c = Collector::new("f", "x");
         for _ in 0..MAX_SHOWN + 5 {
-            c.error(0..1, "e");
+            c.error(0..1, msg!("check.empty_text", path = "e"));
         }
         assert!(c.error_limit_reached());
-        c.warning(0..1, "w");
+        c.warning(0..1, msg!("check.empty_list", path = "w"));
         let out = c.finish();
         assert_eq!(out.len(), MAX_SHOWN + 2);
         assert_eq!(
@@ -259,7 +272,7 @@ mod tests {
     fn an_offset_past_the_end_points_at_the_last_line() {
         let src = "x\ny";
         let mut c = Collector::new("f", src);
-        c.error(99..100, "eof");
+        c.error(99..100, msg!("check.empty_text", path = "eof"));
         let out = c.finish();
         assert_eq!((out[0].line, out[0].col), (2, 2));
     }

@@ -9,6 +9,8 @@ use toml::de::{DeArray, DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diag::Collector;
+use crate::messages::Message;
+use crate::msg;
 
 /// A parsed document: the root table, as much of it as the parser could
 /// recover. Only the first syntax error goes into the collector: the
@@ -21,15 +23,18 @@ pub fn parse<'i>(source: &'i str, diag: &mut Collector<'_>) -> Spanned<DeTable<'
         .min_by_key(|err| err.span().map_or(0, |span| span.start));
     if let Some(err) = first {
         let span = err.span().unwrap_or(0..0);
-        let mut message = first_line(err.message()).to_string();
+        let detail = first_line(err.message());
         // A copied block with its name left unchanged: say which name.
-        if message == "duplicate key" {
-            if let Some(key) = source.get(span.clone()) {
-                let key = key.trim_matches(['"', '\'']);
-                message = format!("duplicate key \"{key}\" (each name may be given only once)");
-            }
-        }
-        diag.error(span, format!("TOML syntax: {message}"));
+        let duplicate = (detail == "duplicate key")
+            .then(|| source.get(span.clone()))
+            .flatten()
+            .map(|key| key.trim_matches(['"', '\'']));
+        let message = match duplicate {
+            Some(key) => msg!("check.toml_duplicate_key", key = key),
+            // The parser's own words, in English whatever the language.
+            None => msg!("check.toml_syntax", detail = detail),
+        };
+        diag.error(span, message);
     }
     root
 }
@@ -57,9 +62,11 @@ pub fn reject_unknown_keys(
             let expected = allowed.join(", ");
             diag.error(
                 key.span(),
-                format!(
-                    "{}unknown field \"{name}\" (expected one of: {expected})",
-                    path_prefix(path)
+                msg!(
+                    "check.unknown_field",
+                    prefix = path_prefix(path),
+                    name = name,
+                    expected = expected
                 ),
             );
         }
@@ -103,7 +110,7 @@ pub fn expect_str<'a>(
     match value.get_ref() {
         DeValue::String(s) => Some(s.as_ref()),
         other => {
-            wrong_type(value.span(), path, "a string", other, diag);
+            wrong_type(value.span(), path, msg!("check.want_string"), other, diag);
             None
         }
     }
@@ -117,7 +124,7 @@ pub fn expect_table<'a, 'i>(
     match value.get_ref() {
         DeValue::Table(t) => Some(t),
         other => {
-            wrong_type(value.span(), path, "a table", other, diag);
+            wrong_type(value.span(), path, msg!("check.want_table"), other, diag);
             None
         }
     }
@@ -131,7 +138,7 @@ pub fn expect_array<'a, 'i>(
     match value.get_ref() {
         DeValue::Array(a) => Some(a),
         other => {
-            wrong_type(value.span(), path, "an array", other, diag);
+            wrong_type(value.span(), path, msg!("check.want_array"), other, diag);
             None
         }
     }
@@ -146,12 +153,15 @@ pub fn expect_integer(
         DeValue::Integer(i) => match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
             Ok(n) => Some(n),
             Err(_) => {
-                diag.error(value.span(), format!("{path}: integer out of range"));
+                diag.error(
+                    value.span(),
+                    msg!("check.integer_out_of_range", path = path),
+                );
                 None
             }
         },
         other => {
-            wrong_type(value.span(), path, "an integer", other, diag);
+            wrong_type(value.span(), path, msg!("check.want_integer"), other, diag);
             None
         }
     }
@@ -165,7 +175,7 @@ pub fn expect_bool(
     match value.get_ref() {
         DeValue::Boolean(b) => Some(*b),
         other => {
-            wrong_type(value.span(), path, "true or false", other, diag);
+            wrong_type(value.span(), path, msg!("check.want_boolean"), other, diag);
             None
         }
     }
@@ -215,7 +225,7 @@ pub fn check_controls(
     path: &str,
     diag: &mut Collector<'_>,
 ) -> bool {
-    check_controls_in(text, span, allowed, "text", path, diag)
+    check_controls_in(text, span, allowed, What::Text, path, diag)
 }
 
 /// As [`check_controls`], for a name (a table key) rather than a text.
@@ -225,15 +235,36 @@ pub fn check_controls_in_name(
     path: &str,
     diag: &mut Collector<'_>,
 ) -> bool {
-    check_controls_in(text, span, Controls::None, "a name", path, diag)
+    check_controls_in(text, span, Controls::None, What::Name, path, diag)
 }
 
-/// As [`check_controls`], saying what the string is (`"a value"`).
+/// What a string holding a control character is, in its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum What {
+    /// A flow's text.
+    Text,
+    /// A table key.
+    Name,
+    /// A config value.
+    Value,
+}
+
+impl What {
+    fn message(self) -> Message {
+        match self {
+            What::Text => msg!("check.control_in_text"),
+            What::Name => msg!("check.control_in_name"),
+            What::Value => msg!("check.control_in_value"),
+        }
+    }
+}
+
+/// As [`check_controls`], saying what the string is ([`What::Value`]).
 pub fn check_controls_in(
     text: &str,
     span: Range<usize>,
     allowed: Controls,
-    what: &str,
+    what: What,
     path: &str,
     diag: &mut Collector<'_>,
 ) -> bool {
@@ -246,34 +277,42 @@ pub fn check_controls_in(
         .and_then(|raw| offset_in_token(raw, c))
         .unwrap_or(0);
     let at = span.start + offset;
-    let hint = match c {
-        '\t' => "; use spaces instead of tabs",
-        _ => "; remove it (it would reach the terminal or the voice as is)",
-    };
-    diag.error(
-        at..at + 1,
-        format!(
-            "{}control character U+{:04X}{} in {what}{hint}",
-            path_prefix(path),
-            u32::from(c),
-            control_name(c)
-        ),
+    let (prefix, code, what) = (
+        path_prefix(path),
+        format!("{:04X}", u32::from(c)),
+        what.message(),
     );
+    let message = match (c, control_name(c)) {
+        ('\t', _) => msg!(
+            "check.control_tab",
+            prefix = prefix,
+            code = code,
+            what = what
+        ),
+        (_, Some(name)) => msg!(
+            "check.control_named",
+            prefix = prefix,
+            code = code,
+            name = name,
+            what = what
+        ),
+        (_, None) => msg!("check.control", prefix = prefix, code = code, what = what),
+    };
+    diag.error(at..at + 1, message);
     false
 }
 
-fn control_name(c: char) -> &'static str {
-    match c {
-        '\u{7}' => " (bell)",
-        '\u{8}' => " (backspace)",
-        '\t' => " (tab)",
-        '\n' => " (line break)",
-        '\r' => " (carriage return)",
-        '\u{1b}' => " (escape)",
-        '\u{7f}' => " (delete)",
-        '\u{9b}' => " (CSI)",
-        _ => "",
-    }
+fn control_name(c: char) -> Option<Message> {
+    Some(match c {
+        '\u{7}' => msg!("check.control_bell"),
+        '\u{8}' => msg!("check.control_backspace"),
+        '\n' => msg!("check.control_line_break"),
+        '\r' => msg!("check.control_carriage_return"),
+        '\u{1b}' => msg!("check.control_escape"),
+        '\u{7f}' => msg!("check.control_delete"),
+        '\u{9b}' => msg!("check.control_csi"),
+        _ => return None,
+    })
 }
 
 /// Byte offset in a TOML string token (or quoted key) of what decodes to
@@ -319,13 +358,27 @@ fn offset_in_token(raw: &str, wanted: char) -> Option<usize> {
 fn wrong_type(
     span: Range<usize>,
     path: &str,
-    wanted: &str,
+    wanted: Message,
     found: &DeValue<'_>,
     diag: &mut Collector<'_>,
 ) {
+    let found = match found {
+        DeValue::String(_) => msg!("check.type_string"),
+        DeValue::Integer(_) => msg!("check.type_integer"),
+        DeValue::Float(_) => msg!("check.type_float"),
+        DeValue::Boolean(_) => msg!("check.type_boolean"),
+        DeValue::Datetime(_) => msg!("check.type_datetime"),
+        DeValue::Array(_) => msg!("check.type_array"),
+        DeValue::Table(_) => msg!("check.type_table"),
+    };
     diag.error(
         span,
-        format!("{path}: expected {wanted}, found {}", found.type_str()),
+        msg!(
+            "check.wrong_type",
+            path = path,
+            wanted = wanted,
+            found = found
+        ),
     );
 }
 

@@ -42,12 +42,14 @@ pub fn actions() -> impl Iterator<Item = &'static str> {
     DEFAULT_KEYS.iter().map(|(a, _)| *a)
 }
 
-/// What `check` says of a `{key:ACTION}` whose ACTION is none.
-pub fn unknown_action(action: &str) -> String {
+/// What `check` says of a `{key:ACTION}` whose ACTION is none, at `path`.
+pub fn unknown_action(path: &str, action: &str) -> crate::messages::Message {
     let actions: Vec<&str> = actions().collect();
-    format!(
-        "{{key:{action}}} names no action (the actions: {})",
-        actions.join(", ")
+    crate::msg!(
+        "check.unknown_key_action",
+        path = path,
+        action = action,
+        actions = actions.join(", ")
     )
 }
 

@@ -11,6 +11,7 @@ use super::parse::{self, RawStep, RawUi};
 use super::speech_length::estimate_secs;
 use super::{Flow, LangIx, Phrase, Step, StepIx, StepKind};
 use crate::diag::{Collector, Diagnostic};
+use crate::msg;
 
 /// A step whose spoken form runs longer than this at the default rate
 /// keeps an older listener too long before she can press anything.
@@ -28,25 +29,21 @@ pub fn warn(flow: &Flow, raw: &[RawStep], diag: &mut Collector<'_>) {
         let path = format!("steps.{}", step.id);
         if matches!(step.kind, StepKind::Question { .. }) && step.list.iter().any(|l| !l.is_empty())
         {
-            diag.warning(
-                at.clone(),
-                format!(
-                    "{path}: a question with a list: a list before a yes/no reads as a menu \
-                     (put the list on a note before the question, or ask about one thing)"
-                ),
-            );
+            diag.warning(at.clone(), msg!("check.question_with_list", path = &path));
         }
         for lang in 0..flow.languages.len() {
             let lang = LangIx(lang);
-            if let Some((secs, parts)) = spoken_secs(flow, step, lang) {
+            if let Some((secs, _)) = spoken_secs(flow, step, lang) {
                 if secs > SPOKEN_WARN.as_secs_f64() {
                     diag.warning(
                         at.clone(),
-                        format!(
-                            "{path}: the {} speech runs about {secs:.1} s ({parts}), over {} s \
-                             at the default rate; shorten it or split it into steps",
-                            flow.lang_code(lang),
-                            SPOKEN_WARN.as_secs()
+                        msg!(
+                            "check.speech_too_long",
+                            path = &path,
+                            lang = flow.lang_code(lang),
+                            secs = format!("{secs:.1}"),
+                            parts = spoken_parts(step.spoken_list(lang).len()),
+                            max = SPOKEN_WARN.as_secs()
                         ),
                     );
                 }
@@ -56,10 +53,11 @@ pub fn warn(flow: &Flow, raw: &[RawStep], diag: &mut Collector<'_>) {
             let ids: Vec<&str> = run_ids(flow, StepIx(i), run);
             diag.warning(
                 at,
-                format!(
-                    "{path}: {run} notes in a row ({}) with nothing to answer; \
-                     make one a question, or join them",
-                    ids.join(" → ")
+                msg!(
+                    "check.notes_in_a_row",
+                    path = &path,
+                    run = run,
+                    ids = ids.join(" → ")
                 ),
             );
         }
@@ -92,10 +90,7 @@ fn warn_override_keys(ui: &RawUi, keys: &KeyNames, diag: &mut Collector<'_>) {
         let path = format!("ui.{lang}.{phrase}");
         for action in key_names::placeholders(text.get_ref()) {
             if !key_names::is_action(action) {
-                diag.warning(
-                    text.span(),
-                    format!("{path}: {}", key_names::unknown_action(action)),
-                );
+                diag.warning(text.span(), key_names::unknown_action(&path, action));
             }
         }
         for action in phrase.key_actions() {
@@ -104,14 +99,16 @@ fn warn_override_keys(ui: &RawUi, keys: &KeyNames, diag: &mut Collector<'_>) {
                 continue;
             }
             let now = match keys.key(action) {
-                Some(key) => format!("[keys] makes \"{key}\" the key for {action}"),
-                None => format!("[keys] gives {action} no key"),
+                Some(key) => msg!("check.keys_moved", key = key, action = action),
+                None => msg!("check.keys_unbound", action = action),
             };
             diag.warning(
                 text.span(),
-                format!(
-                    "{path}: lacks {placeholder}, and {now}: the kiosk would name a key \
-                     that does nothing; write {placeholder} where the key goes"
+                msg!(
+                    "check.override_names_moved_key",
+                    path = &path,
+                    placeholder = &placeholder,
+                    now = now
                 ),
             );
         }
@@ -136,12 +133,16 @@ pub fn spoken_secs(flow: &Flow, step: &Step, lang: LangIx) -> Option<(f64, Strin
         secs += estimate_secs(code, item)?;
     }
     secs += estimate_secs(code, flow.phrase(lang, prompt))?;
-    let parts = match items.len() {
-        0 => "text and key prompt".to_string(),
-        1 => "text, 1 list item and key prompt".to_string(),
-        n => format!("text, {n} list items and key prompt"),
-    };
-    Some((secs, parts))
+    Some((secs, spoken_parts(items.len()).to_string()))
+}
+
+/// What a spoken form of `items` list items counts, for its warning.
+fn spoken_parts(items: usize) -> crate::messages::Message {
+    match items {
+        0 => msg!("check.spoken_parts_text"),
+        1 => msg!("check.spoken_parts_one"),
+        n => msg!("check.spoken_parts_many", n = n),
+    }
 }
 
 /// For each step that begins a stretch of [`NOTE_RUN_WARN`] or more notes

@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diag::Collector;
+use crate::msg;
 use crate::toml_tree::{self as tree, join_path, Controls};
 
 pub type Str = Spanned<String>;
@@ -254,9 +255,14 @@ fn read_block(
     let [key] = given.as_slice() else {
         diag.error(
             value.span(),
-            format!(
-                "{path}: a block must have exactly one of heading, paragraph, bullets, lines; found {}",
-                if given.is_empty() { "none".to_string() } else { given.join(" + ") }
+            msg!(
+                "check.block_kind",
+                path = path,
+                found = if given.is_empty() {
+                    msg!("check.block_kind_none")
+                } else {
+                    msg!("check.keys_given", keys = given.join(" + "))
+                }
             ),
         );
         return None;
@@ -302,7 +308,10 @@ fn require(
 ) {
     for key in keys {
         if tree::get(table, key).is_none() {
-            diag.error(at.clone(), format!("{path}: missing field \"{key}\""));
+            diag.error(
+                at.clone(),
+                msg!("check.missing_field", path = path, key = key),
+            );
         }
     }
 }

@@ -6,12 +6,16 @@
 //! UTF-8, naming the first bad byte's `LINE:COL` (a Shift_JIS save must not
 //! turn into U+FFFD in every journal line).
 
+use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use rustix::fs::OFlags;
+
+use crate::messages::{Message, OwnerLang};
+use crate::msg;
 
 /// How large a content file may be, and what to call it in the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,23 +37,44 @@ pub const CONFIG_LIMIT: Limit = Limit {
     what: "config file",
 };
 
-/// Why a content file could not be read as text.
-#[derive(Debug, thiserror::Error)]
+/// Why a content file could not be read as text. `Display` is the
+/// English of [`ReadProblem::message`].
+#[derive(Debug)]
 pub enum ReadProblem {
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    #[error("it is {kind}, not a regular file; give the path of a {what}")]
+    Io(io::Error),
     NotRegular {
         kind: &'static str,
         what: &'static str,
     },
-    #[error("larger than {}, the limit for a {}; is this the right file?", human(limit.bytes), limit.what)]
-    TooLarge { limit: Limit },
-    #[error(
-        "not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8 \
-         (an editor saving it as Shift_JIS is the likely cause)"
-    )]
-    NotUtf8 { line: usize, col: usize, byte: u8 },
+    TooLarge {
+        limit: Limit,
+    },
+    NotUtf8 {
+        line: usize,
+        col: usize,
+        byte: u8,
+    },
+}
+
+impl From<io::Error> for ReadProblem {
+    fn from(e: io::Error) -> ReadProblem {
+        ReadProblem::Io(e)
+    }
+}
+
+impl std::error::Error for ReadProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadProblem::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ReadProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message().render(OwnerLang::En))
+    }
 }
 
 impl ReadProblem {
@@ -61,20 +86,49 @@ impl ReadProblem {
         }
     }
 
-    /// The problem as a `FILE:LINE:COL: error: …` line, like the diagnostics.
-    pub fn to_diagnostic_line(&self, path: &str) -> String {
-        let (line, col) = self.position();
+    /// What is wrong, in no language yet.
+    pub fn message(&self) -> Message {
         match self {
-            ReadProblem::NotUtf8 { .. } => format!("{path}:{line}:{col}: error: {self}"),
-            _ => format!("{path}:{line}:{col}: error: cannot read: {self}"),
+            // The system's own words.
+            ReadProblem::Io(e) => msg!("check.read_os_error", error = e),
+            ReadProblem::NotRegular { kind, what } => msg!(
+                "check.not_regular",
+                kind = kind_message(kind),
+                what = what_message(what)
+            ),
+            ReadProblem::TooLarge { limit } => msg!(
+                "check.too_large",
+                size = human(limit.bytes),
+                what = what_message(limit.what)
+            ),
+            ReadProblem::NotUtf8 { byte, .. } => {
+                msg!("check.not_utf8", byte = format!("{byte:02x}"))
+            }
         }
     }
 
-    /// The one-word reason `check` gives in its verdict line.
-    pub fn verdict(&self) -> &'static str {
+    /// The problem as a `FILE:LINE:COL: error: …` line, like the diagnostics.
+    pub fn to_diagnostic_line(&self, path: &str) -> String {
+        self.diagnostic_line(path, OwnerLang::En)
+    }
+
+    /// [`ReadProblem::to_diagnostic_line`] with its message in `lang`; the
+    /// prefix stays as it is for tools.
+    pub fn diagnostic_line(&self, path: &str, lang: OwnerLang) -> String {
+        let (line, col) = self.position();
+        let message = match self {
+            ReadProblem::NotUtf8 { .. } => self.message(),
+            _ => msg!("check.cannot_read", problem = self.message()),
+        };
+        let message = message.render(lang);
+        format!("{path}:{line}:{col}: error: {message}")
+    }
+
+    /// The reason `check` gives in its verdict line.
+    pub fn verdict(&self) -> Message {
         match self {
-            ReadProblem::NotUtf8 { .. } => "not UTF-8",
-            _ => "cannot be read",
+            ReadProblem::NotUtf8 { .. } => msg!("check.verdict_not_utf8"),
+            _ => msg!("check.verdict_unreadable"),
         }
     }
 
@@ -83,17 +137,46 @@ impl ReadProblem {
     pub fn describe(&self, path: &str) -> String {
         match self {
             ReadProblem::NotUtf8 { line, col, .. } => format!("{path}:{line}:{col}: {self}"),
-            _ => format!("cannot read {path}: {self}"),
+            _ => msg!(
+                "check.cannot_read_file",
+                path = path,
+                problem = self.message()
+            )
+            .to_string(),
         }
     }
 }
 
-fn human(bytes: u64) -> String {
+/// A [`crate::regular_file::special_kind`] in words of either language.
+fn kind_message(kind: &str) -> Message {
+    match kind {
+        "a directory" => msg!("check.kind_directory"),
+        "a named pipe (FIFO)" => msg!("check.kind_fifo"),
+        "a character device" => msg!("check.kind_char_device"),
+        "a block device" => msg!("check.kind_block_device"),
+        "a socket" => msg!("check.kind_socket"),
+        _ => msg!("check.kind_other"),
+    }
+}
+
+/// A [`Limit::what`] in words of either language.
+fn what_message(what: &str) -> Message {
+    if what == FLOW_LIMIT.what {
+        msg!("check.what_flow_file")
+    } else if what == CONFIG_LIMIT.what {
+        msg!("check.what_config_file")
+    } else {
+        // Only a test's own limit: its name as written.
+        msg!("check.what_named", what = what)
+    }
+}
+
+fn human(bytes: u64) -> Message {
     const MIB: u64 = 1024 * 1024;
     if bytes.is_multiple_of(MIB) {
-        format!("{} MiB", bytes / MIB)
+        msg!("check.size_mib", n = bytes / MIB)
     } else {
-        format!("{bytes} bytes")
+        msg!("check.size_bytes", n = bytes)
     }
 }
 

@@ -20,6 +20,7 @@ use super::validate_sheets::{check_sheets, sheet_index};
 use super::validate_step::{check_step, Lookups};
 use super::{Flow, Outcome, Stage, Step, StepIx};
 use crate::diag::Collector;
+use crate::msg;
 
 pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<Flow> {
     if raw.syntax_broken {
@@ -65,7 +66,7 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
         if found.is_none() {
             diag.error(
                 start.span(),
-                format!("flow.start: no step named \"{}\"", start.get_ref()),
+                msg!("check.no_step", path = "flow.start", name = start.get_ref()),
             );
         }
         found
@@ -87,10 +88,15 @@ pub fn validate(raw: RawFlow, hash: String, diag: &mut Collector<'_>) -> Option<
     };
     let used_stages = used(|s| &s.stage);
     let used_outcomes = used(|s| &s.end);
-    warn_unused(&raw.stages, "stage", |id| used_stages.contains(id), diag);
+    warn_unused(
+        &raw.stages,
+        |id| msg!("check.stage_unused", id = id),
+        |id| used_stages.contains(id),
+        diag,
+    );
     warn_unused(
         &raw.outcomes,
-        "outcome",
+        |id| msg!("check.outcome_unused", id = id),
         |id| used_outcomes.contains(id),
         diag,
     );

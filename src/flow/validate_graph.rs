@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use super::parse::RawStep;
 use super::{Step, StepIx, StepKind};
 use crate::diag::Collector;
+use crate::msg;
 
 /// Every step reachable from start, and an ending reachable from every step.
 pub(super) fn check_graph(
@@ -35,19 +36,11 @@ pub(super) fn check_graph(
         .map(|(i, _)| i);
     let can_end = spread(steps.len(), endings, |i| predecessors[i].clone());
     for (i, step) in raw.iter().enumerate() {
-        let id = step.id.get_ref();
+        let path = format!("steps.{}", step.id.get_ref());
         if !reachable[i] {
-            diag.error(
-                step.id.span(),
-                format!("steps.{id}: cannot be reached from the start step"),
-            );
+            diag.error(step.id.span(), msg!("check.unreachable", path = path));
         } else if !can_end[i] {
-            diag.error(
-                step.id.span(),
-                format!(
-                    "steps.{id}: no ending can be reached from this step (a loop with no way out)"
-                ),
-            );
+            diag.error(step.id.span(), msg!("check.no_way_out", path = path));
         }
     }
 }

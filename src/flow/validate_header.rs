@@ -8,6 +8,7 @@ use super::validate_ids::{is_id, is_language_code};
 use super::validate_texts::check_texts;
 use super::Texts;
 use crate::diag::Collector;
+use crate::msg;
 
 /// More languages than a customer would cycle through with one key; the
 /// cap also keeps checking bounded, as every text is checked for each.
@@ -23,22 +24,13 @@ pub(super) struct Header {
 impl Header {
     pub(super) fn check(raw: &RawFlow, diag: &mut Collector<'_>) -> Header {
         if !raw.has_flow_table {
-            diag.error(
-                0..0,
-                "missing the [flow] table (id, start, languages, title)",
-            );
+            diag.error(0..0, msg!("check.flow_table_missing"));
         }
         let id = raw.id.as_ref().and_then(|id| {
             if is_id(id.get_ref(), |c| c == '-') {
                 Some(id.get_ref().clone())
             } else {
-                diag.error(
-                    id.span(),
-                    format!(
-                        "flow.id: \"{}\" must be lowercase letters, digits and - only",
-                        id.get_ref()
-                    ),
-                );
+                diag.error(id.span(), msg!("check.flow_id_bad", id = id.get_ref()));
                 None
             }
         });
@@ -62,14 +54,15 @@ fn check_languages(raw: &RawFlow, diag: &mut Collector<'_>) -> Vec<String> {
         return Vec::new();
     };
     if langs.is_empty() {
-        diag.error(span.clone(), "flow.languages: give at least one language");
+        diag.error(span.clone(), msg!("check.languages_empty"));
     }
     if langs.len() > MAX_LANGUAGES {
         diag.error(
             span.clone(),
-            format!(
-                "flow.languages: {} languages is more than the {MAX_LANGUAGES} a kiosk offers",
-                langs.len()
+            msg!(
+                "check.languages_too_many",
+                count = langs.len(),
+                max = MAX_LANGUAGES
             ),
         );
         // As with none declared: the one error says it all.
@@ -80,16 +73,13 @@ fn check_languages(raw: &RawFlow, diag: &mut Collector<'_>) -> Vec<String> {
         if !is_language_code(lang.get_ref()) {
             diag.error(
                 lang.span(),
-                format!(
-                    "flow.languages: \"{}\" is not a language code such as \"ja\" or \"en\"",
-                    lang.get_ref()
-                ),
+                msg!("check.language_code_bad", code = lang.get_ref()),
             );
         }
         if !seen.insert(lang.get_ref().as_str()) {
             diag.error(
                 lang.span(),
-                format!("flow.languages: \"{}\" is listed twice", lang.get_ref()),
+                msg!("check.language_twice", code = lang.get_ref()),
             );
         }
     }

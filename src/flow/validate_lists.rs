@@ -5,6 +5,7 @@
 use super::parse::{RawLists, RawStep};
 use super::validate_texts::reject_unknown_languages;
 use crate::diag::Collector;
+use crate::msg;
 
 pub(super) type CheckedLists = (Option<Vec<Vec<String>>>, Option<Vec<Option<Vec<String>>>>);
 
@@ -40,9 +41,9 @@ pub(super) fn check_lists(
             None => {
                 diag.error(
                     span.clone(),
-                    format!(
-                        "{say_path}.{}: there is no list for this language",
-                        lang.get_ref()
+                    msg!(
+                        "check.say_list_without_list",
+                        path = format!("{say_path}.{}", lang.get_ref())
                     ),
                 );
                 ok = false;
@@ -50,11 +51,12 @@ pub(super) fn check_lists(
             Some((_, _, list_items)) if list_items.len() != items.len() => {
                 diag.error(
                     span.clone(),
-                    format!(
-                        "{say_path}.{lang}: {}, but {list_path}.{lang} has {}",
-                        count_items(items.len()),
-                        list_items.len(),
-                        lang = lang.get_ref(),
+                    msg!(
+                        "check.list_count_mismatch",
+                        path = format!("{say_path}.{}", lang.get_ref()),
+                        items = count_items(items.len()),
+                        other = format!("{list_path}.{}", lang.get_ref()),
+                        n = list_items.len()
                     ),
                 );
                 ok = false;
@@ -90,7 +92,7 @@ fn check_list_languages(
         else {
             diag.error(
                 list.span.clone(),
-                format!("{path}: missing the \"{lang}\" items"),
+                msg!("check.list_missing_language", path = path, lang = lang),
             );
             ok = false;
             continue;
@@ -100,9 +102,12 @@ fn check_list_languages(
             Some((first, count)) if count != items.len() => {
                 diag.error(
                     span.clone(),
-                    format!(
-                        "{path}.{lang}: {}, but {path}.{first} has {count}",
-                        count_items(items.len())
+                    msg!(
+                        "check.list_count_mismatch",
+                        path = format!("{path}.{lang}"),
+                        items = count_items(items.len()),
+                        other = format!("{path}.{first}"),
+                        n = count
                     ),
                 );
                 ok = false;
@@ -114,10 +119,10 @@ fn check_list_languages(
     ok.then_some(out)
 }
 
-fn count_items(n: usize) -> String {
+fn count_items(n: usize) -> crate::messages::Message {
     if n == 1 {
-        "1 item".to_string()
+        msg!("check.items_one")
     } else {
-        format!("{n} items")
+        msg!("check.items_many", n = n)
     }
 }

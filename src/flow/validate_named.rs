@@ -7,6 +7,8 @@ use super::parse::RawNamed;
 use super::validate_texts::check_texts;
 use super::Texts;
 use crate::diag::Collector;
+use crate::messages::Message;
+use crate::msg;
 
 /// Outcomes the kiosk writes itself; a flow may not reuse them.
 const RESERVED_OUTCOMES: &[&str] = &["abandoned", "restarted"];
@@ -39,9 +41,10 @@ pub(super) fn check_reserved_outcomes(outcomes: &[RawNamed], diag: &mut Collecto
         if RESERVED_OUTCOMES.contains(&o.id.get_ref().as_str()) {
             diag.error(
                 o.id.span(),
-                format!(
-                    "outcomes.{0}: \"{0}\" is written by the kiosk itself; choose another name",
-                    o.id.get_ref()
+                msg!(
+                    "check.outcome_reserved",
+                    path = format!("outcomes.{}", o.id.get_ref()),
+                    name = o.id.get_ref()
                 ),
             );
         }
@@ -56,21 +59,17 @@ pub(super) fn index_of(named: &[RawNamed]) -> HashMap<&str, usize> {
         .collect()
 }
 
+/// A warning, made by `message` from its id, for each of `named` that no
+/// step uses.
 pub(super) fn warn_unused(
     named: &[RawNamed],
-    kind: &str,
+    message: impl Fn(&str) -> Message,
     used: impl Fn(&str) -> bool,
     diag: &mut Collector<'_>,
 ) {
     for n in named {
         if !used(n.id.get_ref()) {
-            diag.warning(
-                n.id.span(),
-                format!(
-                    "{kind} \"{}\" is declared but no step uses it",
-                    n.id.get_ref()
-                ),
-            );
+            diag.warning(n.id.span(), message(n.id.get_ref()));
         }
     }
 }

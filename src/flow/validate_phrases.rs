@@ -6,6 +6,7 @@ use super::parse::RawFlow;
 use super::phrases::{Phrase, PhraseTable};
 use super::validate_texts::reject_unknown_languages;
 use crate::diag::Collector;
+use crate::msg;
 
 /// The fixed phrases for every language: built-ins plus `[ui.LANG]`.
 pub(super) fn check_phrases(
@@ -32,18 +33,21 @@ pub(super) fn check_phrases(
                         .and_then(|(_, l)| l.get(i))
                         .map(|l| l.span())
                 });
+                let path = format!("ui.{lang}");
                 let message = if ui.is_some() {
-                    format!(
-                        "ui.{lang}: missing {} of the fixed phrases (none are built in for \
-                         \"{lang}\"): {}",
-                        names.len(),
-                        names.join(", ")
+                    msg!(
+                        "check.phrases_missing",
+                        path = path,
+                        count = names.len(),
+                        lang = lang,
+                        names = names.join(", ")
                     )
                 } else {
-                    format!(
-                        "ui.{lang}: the kiosk has no built-in phrases for \"{lang}\"; \
-                         give them in [ui.{lang}]: {}",
-                        names.join(", ")
+                    msg!(
+                        "check.phrases_none_built_in",
+                        path = path,
+                        lang = lang,
+                        names = names.join(", ")
                     )
                 };
                 diag.error(at.unwrap_or(0..0), message);
@@ -62,9 +66,10 @@ fn check_overrides(ui: &super::parse::RawUi, diag: &mut Collector<'_>) -> Vec<(P
             let Some(phrase) = Phrase::from_name(name.get_ref()) else {
                 diag.error(
                     name.span(),
-                    format!(
-                        "ui.{lang}: unknown phrase \"{}\" (README lists the names)",
-                        name.get_ref()
+                    msg!(
+                        "check.unknown_phrase",
+                        path = format!("ui.{lang}"),
+                        name = name.get_ref()
                     ),
                 );
                 return None;
@@ -73,8 +78,10 @@ fn check_overrides(ui: &super::parse::RawUi, diag: &mut Collector<'_>) -> Vec<(P
                 if !text.get_ref().contains(placeholder) {
                     diag.warning(
                         text.span(),
-                        format!(
-                            "ui.{lang}.{phrase}: lacks {placeholder}, which the kiosk fills in"
+                        msg!(
+                            "check.phrase_lacks_placeholder",
+                            path = format!("ui.{lang}.{phrase}"),
+                            placeholder = placeholder
                         ),
                     );
                 }

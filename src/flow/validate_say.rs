@@ -6,6 +6,7 @@ use super::parse::{RawStep, RawTexts};
 use super::validate_texts::reject_unknown_languages;
 use super::Texts;
 use crate::diag::Collector;
+use crate::msg;
 
 /// A `say` longer than this is probably a paste error; it is only a warning.
 const SAY_WARN_CHARS: usize = 400;
@@ -26,17 +27,19 @@ pub(super) fn check_say(
         if text.get_ref().trim().is_empty() {
             diag.error(
                 text.span(),
-                format!(
-                    "{say_path}.{}: empty say (the voice would say nothing)",
-                    lang.get_ref()
+                msg!(
+                    "check.say_empty",
+                    path = format!("{say_path}.{}", lang.get_ref())
                 ),
             );
         } else if chars > SAY_WARN_CHARS {
             diag.warning(
                 text.span(),
-                format!(
-                    "{say_path}.{}: {chars} characters is long to listen to (over {SAY_WARN_CHARS})",
-                    lang.get_ref()
+                msg!(
+                    "check.say_long",
+                    path = format!("{say_path}.{}", lang.get_ref()),
+                    chars = chars,
+                    max = SAY_WARN_CHARS
                 ),
             );
         }
@@ -77,7 +80,7 @@ pub(super) fn warn_latin_without_kana(
             .map_or(step.id.span(), |(_, t)| t.span());
         diag.warning(
             at,
-            format!("{path}.text.ja: has Latin letters but no kana say.ja for the voice"),
+            msg!("check.latin_without_say", path = format!("{path}.text.ja")),
         );
     }
     let has_say_list = step
@@ -94,7 +97,10 @@ pub(super) fn warn_latin_without_kana(
     if let (Some(item), false) = (latin_item, has_say_list) {
         diag.warning(
             item.span(),
-            format!("{path}.list.ja: has Latin letters but no kana say_list.ja for the voice"),
+            msg!(
+                "check.latin_without_say_list",
+                path = format!("{path}.list.ja")
+            ),
         );
     }
 }

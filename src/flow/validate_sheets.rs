@@ -10,6 +10,7 @@ use super::sheet::{Block, Sheet, DEFAULT_SIZE_PT, SIZE_RANGE};
 use super::validate_ids::is_id;
 use super::validate_texts::{check_texts, reject_unknown_languages};
 use crate::diag::Collector;
+use crate::msg;
 
 /// Each sheet checked, in file order (`None` where one has errors).
 pub(super) fn check_sheets(
@@ -33,10 +34,7 @@ fn check_sheet(raw: &RawSheet, langs: &[String], diag: &mut Collector<'_>) -> Op
     let path = format!("sheets.{id}");
     let id_ok = is_id(id, |c| c == '_');
     if !id_ok {
-        diag.error(
-            raw.id.span(),
-            format!("{path}: sheet ids must be lowercase letters, digits and _ only"),
-        );
+        diag.error(raw.id.span(), msg!("check.sheet_id_bad", path = &path));
     }
     let title = raw
         .title
@@ -53,10 +51,12 @@ fn check_sheet(raw: &RawSheet, langs: &[String], diag: &mut Collector<'_>) -> Op
             if ok.is_none() {
                 diag.error(
                     size.span(),
-                    format!(
-                        "{path}.size: {n} is out of range ({} to {} points)",
-                        SIZE_RANGE.start(),
-                        SIZE_RANGE.end()
+                    msg!(
+                        "check.sheet_size_out_of_range",
+                        path = format!("{path}.size"),
+                        n = n,
+                        min = SIZE_RANGE.start(),
+                        max = SIZE_RANGE.end()
                     ),
                 );
             }
@@ -76,7 +76,10 @@ fn check_sheet(raw: &RawSheet, langs: &[String], diag: &mut Collector<'_>) -> Op
         for lang in langs {
             match per_lang.iter().find(|(l, _, _)| l.get_ref() == lang) {
                 Some((_, at, blocks)) if blocks.is_empty() => {
-                    diag.error(at.clone(), format!("{blocks_path}.{lang}: no blocks"));
+                    diag.error(
+                        at.clone(),
+                        msg!("check.no_blocks", path = format!("{blocks_path}.{lang}")),
+                    );
                     complete = false;
                 }
                 Some((_, _, blocks)) => {
@@ -89,7 +92,11 @@ fn check_sheet(raw: &RawSheet, langs: &[String], diag: &mut Collector<'_>) -> Op
                 None => {
                     diag.error(
                         span.clone(),
-                        format!("{blocks_path}: missing the \"{lang}\" blocks"),
+                        msg!(
+                            "check.blocks_missing_language",
+                            path = &blocks_path,
+                            lang = lang
+                        ),
                     );
                     complete = false;
                 }
@@ -111,14 +118,14 @@ fn check_blocks(raw: &[RawBlock], path: &str, diag: &mut Collector<'_>) -> Optio
     let mut ok = true;
     let mut text = |s: &Str, diag: &mut Collector<'_>| {
         if s.get_ref().trim().is_empty() {
-            diag.error(s.span(), format!("{path}: empty text"));
+            diag.error(s.span(), msg!("check.empty_text", path = path));
             ok = false;
         }
         s.get_ref().clone()
     };
     let mut items = |span: &std::ops::Range<usize>, list: &[Str], diag: &mut Collector<'_>| {
         if list.is_empty() {
-            diag.error(span.clone(), format!("{path}: an empty list"));
+            diag.error(span.clone(), msg!("check.empty_list", path = path));
         }
         list.iter().map(|s| text(s, diag)).collect::<Vec<_>>()
     };

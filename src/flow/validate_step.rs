@@ -12,6 +12,7 @@ use super::validate_say::{check_say, warn_latin_without_kana};
 use super::validate_texts::check_texts;
 use super::{Step, StepIx, StepKind, StepWords};
 use crate::diag::Collector;
+use crate::msg;
 
 /// The range of a step's `wait_s`: at least the usual idle time's order
 /// (a minute), at most an hour (longer and the kiosk would sit on a
@@ -43,10 +44,7 @@ pub(super) fn check_step(
     let path = format!("steps.{id}");
     let id_ok = is_id(id, |c| c == '_');
     if !id_ok {
-        diag.error(
-            step.id.span(),
-            format!("{path}: step ids must be lowercase letters, digits and _ only"),
-        );
+        diag.error(step.id.span(), msg!("check.step_id_bad", path = &path));
     }
     let kind = check_kind(step, &path, at, diag);
     let stage = match &step.stage {
@@ -55,7 +53,11 @@ pub(super) fn check_step(
             None => {
                 diag.error(
                     stage.span(),
-                    format!("{path}.stage: no stage named \"{}\"", stage.get_ref()),
+                    msg!(
+                        "check.no_stage",
+                        path = format!("{path}.stage"),
+                        name = stage.get_ref()
+                    ),
                 );
                 None
             }
@@ -100,10 +102,12 @@ fn check_wait(
         _ => {
             diag.error(
                 wait.span(),
-                format!(
-                    "{path}.wait_s: {n} is out of range ({} to {} seconds)",
-                    WAIT_S_RANGE.start(),
-                    WAIT_S_RANGE.end()
+                msg!(
+                    "check.wait_s_out_of_range",
+                    path = format!("{path}.wait_s"),
+                    n = n,
+                    min = WAIT_S_RANGE.start(),
+                    max = WAIT_S_RANGE.end()
                 ),
             );
             None
@@ -124,7 +128,11 @@ fn check_kind(
         if found.is_none() {
             diag.error(
                 value.span(),
-                format!("{path}.{name}: no step named \"{}\"", value.get_ref()),
+                msg!(
+                    "check.no_step",
+                    path = format!("{path}.{name}"),
+                    name = value.get_ref()
+                ),
             );
         }
         found
@@ -145,7 +153,11 @@ fn check_kind(
                 if found.is_none() {
                     diag.error(
                         name.span(),
-                        format!("{path}.print: no sheet named \"{}\"", name.get_ref()),
+                        msg!(
+                            "check.no_sheet",
+                            path = format!("{path}.print"),
+                            name = name.get_ref()
+                        ),
                     );
                 }
                 found
@@ -162,7 +174,11 @@ fn check_kind(
                 None => {
                     diag.error(
                         end.span(),
-                        format!("{path}.end: no outcome named \"{}\"", end.get_ref()),
+                        msg!(
+                            "check.no_outcome",
+                            path = format!("{path}.end"),
+                            name = end.get_ref()
+                        ),
                     );
                     None
                 }
@@ -170,16 +186,13 @@ fn check_kind(
         }
         _ => {
             let found = if given.is_empty() {
-                "none of yes, no, next, end, print".to_string()
+                msg!("check.step_kind_none")
             } else {
-                given.join(" + ")
+                msg!("check.keys_given", keys = given.join(" + "))
             };
             diag.error(
                 step.id.span(),
-                format!(
-                    "{path}: a step must be exactly one of question (yes + no), note (next), \
-                     print (print + next) or ending (end); found {found}"
-                ),
+                msg!("check.step_kind", path = path, found = found),
             );
             None
         }
@@ -205,10 +218,9 @@ fn check_placeholders(step: &RawStep, path: &str, diag: &mut Collector<'_>) {
             if !key_names::is_action(action) {
                 diag.error(
                     s.span(),
-                    format!(
-                        "{path}.{field}.{}: {}",
-                        lang.get_ref(),
-                        key_names::unknown_action(action)
+                    key_names::unknown_action(
+                        &format!("{path}.{field}.{}", lang.get_ref()),
+                        action,
                     ),
                 );
             }

@@ -5,6 +5,7 @@
 use super::parse::{RawTexts, Str};
 use super::Texts;
 use crate::diag::Collector;
+use crate::msg;
 
 /// A per-language text: every declared language given, no other language.
 pub(super) fn check_texts(
@@ -19,14 +20,17 @@ pub(super) fn check_texts(
     for lang in langs {
         match texts.entries.iter().find(|(l, _)| l.get_ref() == lang) {
             Some((_, text)) if text.get_ref().trim().is_empty() => {
-                diag.error(text.span(), format!("{path}.{lang}: empty text"));
+                diag.error(
+                    text.span(),
+                    msg!("check.empty_text", path = format!("{path}.{lang}")),
+                );
                 complete = false;
             }
             Some((_, text)) => out.push(text.get_ref().clone()),
             None => {
                 diag.error(
                     texts.span.clone(),
-                    format!("{path}: missing the \"{lang}\" text"),
+                    msg!("check.text_missing_language", path = path, lang = lang),
                 );
                 complete = false;
             }
@@ -49,10 +53,11 @@ pub(super) fn reject_unknown_languages<'a>(
         if !langs.contains(lang.get_ref()) {
             diag.error(
                 lang.span(),
-                format!(
-                    "{path}: \"{}\" is not one of the flow's languages ({})",
-                    lang.get_ref(),
-                    langs.join(", ")
+                msg!(
+                    "check.language_undeclared",
+                    path = path,
+                    lang = lang.get_ref(),
+                    langs = langs.join(", ")
                 ),
             );
         }

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::flow::{spoken_texts, Flow};
+use crate::messages::Message;
+use crate::msg;
 
 mod bundled {
     include!(concat!(env!("OUT_DIR"), "/bundled_clips.rs"));
@@ -227,9 +229,17 @@ pub fn manifest_for(search: &ClipSearch) -> Option<Manifest> {
     find_manifest(search).ok().flatten().map(|(_, m)| m)
 }
 
+/// [`clip_problems`] in English.
+pub fn clip_warnings(flow: &Flow, manifest: &Manifest) -> Vec<String> {
+    clip_problems(flow, manifest)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// Clip problems for `check`: for each spoken text at the default rate, a
 /// warning when its clip is missing or was rendered from another text.
-pub fn clip_warnings(flow: &Flow, manifest: &Manifest) -> Vec<String> {
+pub fn clip_problems(flow: &Flow, manifest: &Manifest) -> Vec<Message> {
     const DEFAULT_RATE: u8 = 3;
     let mut warnings = Vec::new();
     for spoken in spoken_texts(flow) {
@@ -244,15 +254,12 @@ pub fn clip_warnings(flow: &Flow, manifest: &Manifest) -> Vec<String> {
         if fresh {
             continue;
         }
-        let what = if entries.is_empty() {
-            "missing"
+        let (id, lang) = (&spoken.id, &spoken.lang);
+        warnings.push(if entries.is_empty() {
+            msg!("check.clip_missing", id = id, lang = lang)
         } else {
-            "stale (the text changed)"
-        };
-        warnings.push(format!(
-            "{} ({}): clip {what}; the system voice speaks it until scripts/render-audio runs again",
-            spoken.id, spoken.lang
-        ));
+            msg!("check.clip_stale", id = id, lang = lang)
+        });
     }
     warnings
 }
