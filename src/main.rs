@@ -56,13 +56,13 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Mode::Doctor { json, config, lang } => {
-            let _lang = OwnerLang::from_flag_or_env(lang.as_deref());
+            let lang = OwnerLang::from_flag_or_env(lang.as_deref());
             let report = doctor::doctor(&doctor::Options { config });
             let mut out = std::io::stdout();
             if json {
-                report.render_json(&mut out)?;
+                report.render_json(&mut out, lang)?;
             } else {
-                report.render_text(&mut out)?;
+                report.render_text(&mut out, lang)?;
             }
             Ok(ExitCode::from(report.exit_code()))
         }

@@ -18,7 +18,55 @@ pub use table::{placeholders, Table};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     key: &'static str,
-    args: Vec<(&'static str, String)>,
+    args: Vec<(&'static str, Arg)>,
+}
+
+/// One argument of a [`Message`]: a text the same in every language (a
+/// path, a number, a library's own words), or another message, rendered in
+/// the same language as the one it fills.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Message(Message),
+}
+
+impl Arg {
+    fn render(&self, lang: OwnerLang) -> String {
+        match self {
+            Arg::Text(text) => text.clone(),
+            Arg::Message(message) => message.render(lang),
+        }
+    }
+}
+
+/// How [`msg!`] tells a [`Message`] argument (rendered in the message's
+/// language) from any other `Display` one (written as it is): a method
+/// found on `&Message` before one on `&&T` (autoref specialisation).
+#[doc(hidden)]
+pub mod arg_kind {
+    use super::{Arg, Message};
+    use std::fmt;
+
+    pub trait IsMessage {
+        fn msg_arg(&self) -> Arg;
+    }
+
+    impl IsMessage for Message {
+        fn msg_arg(&self) -> Arg {
+            Arg::Message(self.clone())
+        }
+    }
+
+    pub trait IsDisplay {
+        fn msg_arg(&self) -> Arg;
+    }
+
+    impl<T: fmt::Display + ?Sized> IsDisplay for &T {
+        fn msg_arg(&self) -> Arg {
+            Arg::Text(self.to_string())
+        }
+    }
 }
 
 impl Message {
@@ -31,7 +79,14 @@ impl Message {
 
     /// Fills `{name}` with `value`.
     pub fn arg(mut self, name: &'static str, value: impl fmt::Display) -> Message {
-        self.args.push((name, value.to_string()));
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    /// Fills `{name}` with `value`, as [`msg!`] builds it.
+    #[doc(hidden)]
+    pub fn arg_value(mut self, name: &'static str, value: Arg) -> Message {
+        self.args.push((name, value));
         self
     }
 
@@ -46,14 +101,21 @@ impl Message {
             return self
                 .args
                 .first()
-                .map(|(_, t)| t.clone())
+                .map(|(_, a)| a.render(lang))
                 .unwrap_or_default();
         }
         let template = Table::of(lang)
             .get(self.key)
             .or_else(|| Table::of(OwnerLang::En).get(self.key));
         match template {
-            Some(template) => table::fill(template, &self.args),
+            Some(template) => {
+                let args: Vec<(&str, String)> = self
+                    .args
+                    .iter()
+                    .map(|(n, a)| (*n, a.render(lang)))
+                    .collect();
+                table::fill(template, &args)
+            }
             None => self.key.to_string(),
         }
     }
@@ -65,7 +127,7 @@ impl From<String> for Message {
     fn from(text: String) -> Message {
         Message {
             key: "",
-            args: vec![("", text)],
+            args: vec![("", Arg::Text(text))],
         }
     }
 }
@@ -84,11 +146,16 @@ impl fmt::Display for Message {
 }
 
 /// `msg!("check.unknown_step", id = name)`: the message under that key
-/// with its placeholders filled.
+/// with its placeholders filled. An argument that is itself a [`Message`]
+/// (owned, not a reference) is rendered in the same language as the whole.
 #[macro_export]
 macro_rules! msg {
     ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
-        $crate::messages::Message::new($key)$(.arg(stringify!($name), $value))*
+        $crate::messages::Message::new($key)$(.arg_value(stringify!($name), {
+            #[allow(unused_imports)]
+            use $crate::messages::arg_kind::{IsDisplay as _, IsMessage as _};
+            (&$value).msg_arg()
+        }))*
     };
 }
 

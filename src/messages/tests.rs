@@ -302,3 +302,16 @@ fn a_message_renders_in_the_asked_language_and_english_by_display() {
     assert_eq!(m.render(OwnerLang::Ja), ja.get(key).unwrap_or(""));
     assert_eq!(m.to_string(), en.get(key).unwrap_or(""));
 }
+
+#[test]
+fn a_message_argument_is_rendered_in_the_language_of_the_whole() {
+    let inner = Message::new("doctor.sound_no_card");
+    let outer = crate::msg!("doctor.more", detail = inner.clone(), more = "");
+    assert_eq!(outer.args[0].1, super::Arg::Message(inner));
+    assert_eq!(outer.args[1].1, super::Arg::Text(String::new()));
+    assert_eq!(
+        outer.render(OwnerLang::En),
+        "; no sound card: /proc/asound/cards lists none"
+    );
+    assert!(outer.render(OwnerLang::Ja).starts_with("、サウンドカード"));
+}
