@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{nothing, Check};
 use crate::config::{self, default_journal_dir, Config};
-use crate::diag::{escape_controls, Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::flow::{self, Flow};
 use crate::messages::Message;
 use crate::msg;
@@ -37,25 +37,8 @@ fn first_error(diagnostics: &[Diagnostic]) -> Message {
         .iter()
         .find(|d| d.is_error())
         .map_or_else(nothing, |d| {
-            msg!("doctor.first_error", diagnostic = diagnostic_line(d))
+            msg!("doctor.first_error", diagnostic = d.clone())
         })
-}
-
-/// A diagnostic's line as `kiosk check` prints it: the position and the
-/// level fixed for tools, the message in the language.
-fn diagnostic_line(d: &Diagnostic) -> Message {
-    let level = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    msg!(
-        "doctor.diagnostic",
-        file = escape_controls(&d.file),
-        line = d.line,
-        col = d.col,
-        level = level,
-        message = d.message.clone(),
-    )
 }
 
 /// Reads the config (`--config`, else the installed one if any) and the

@@ -11,6 +11,7 @@ mod table;
 
 use std::fmt;
 
+use crate::diag::Diagnostic;
 pub use lang::OwnerLang;
 pub use table::{placeholders, Table};
 
@@ -22,13 +23,15 @@ pub struct Message {
 }
 
 /// One argument of a [`Message`]: a text the same in every language (a
-/// path, a number, a library's own words), or another message, rendered in
+/// path, a number, a library's own words), or another message, or
+/// diagnostics (`FILE:LINE:COL: error: …` lines, one a line), rendered in
 /// the same language as the one it fills.
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Text(String),
     Message(Message),
+    Diagnostics(Vec<Diagnostic>),
 }
 
 impl Arg {
@@ -36,16 +39,22 @@ impl Arg {
         match self {
             Arg::Text(text) => text.clone(),
             Arg::Message(message) => message.render(lang),
+            Arg::Diagnostics(lines) => lines
+                .iter()
+                .map(|d| d.render(lang))
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 }
 
-/// How [`msg!`] tells a [`Message`] argument (rendered in the message's
-/// language) from any other `Display` one (written as it is): a method
-/// found on `&Message` before one on `&&T` (autoref specialisation).
+/// How [`msg!`] tells a [`Message`] or [`Diagnostic`] argument (rendered
+/// in the message's language) from any other `Display` one (written as it
+/// is): a method found on `&Message` before one on `&&T` (autoref
+/// specialisation).
 #[doc(hidden)]
 pub mod arg_kind {
-    use super::{Arg, Message};
+    use super::{Arg, Diagnostic, Message};
     use std::fmt;
 
     pub trait IsMessage {
@@ -55,6 +64,18 @@ pub mod arg_kind {
     impl IsMessage for Message {
         fn msg_arg(&self) -> Arg {
             Arg::Message(self.clone())
+        }
+    }
+
+    impl IsMessage for Diagnostic {
+        fn msg_arg(&self) -> Arg {
+            Arg::Diagnostics(vec![self.clone()])
+        }
+    }
+
+    impl IsMessage for Vec<Diagnostic> {
+        fn msg_arg(&self) -> Arg {
+            Arg::Diagnostics(self.clone())
         }
     }
 
@@ -146,8 +167,9 @@ impl fmt::Display for Message {
 }
 
 /// `msg!("check.unknown_step", id = name)`: the message under that key
-/// with its placeholders filled. An argument that is itself a [`Message`]
-/// (owned, not a reference) is rendered in the same language as the whole.
+/// with its placeholders filled. An argument that is itself a [`Message`],
+/// a `Diagnostic` or a `Vec<Diagnostic>` (owned, not a reference) is
+/// rendered in the same language as the whole.
 #[macro_export]
 macro_rules! msg {
     ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
