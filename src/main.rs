@@ -25,8 +25,14 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(e) if e.is_broken_pipe() => Ok(ExitCode::SUCCESS),
             Err(e) => {
+                // The report's own --lang, else the locale.
+                let lang = args
+                    .lang
+                    .as_deref()
+                    .map_or_else(|| OwnerLang::from_flag_or_env(None), OwnerLang::from_code);
                 // Not eprintln!: it panics when stderr is closed or full.
-                let _ = writeln!(std::io::stderr(), "kiosk report: {e}");
+                let said = e.message().render(lang);
+                let _ = writeln!(std::io::stderr(), "kiosk report: {said}");
                 Ok(ExitCode::from(2))
             }
         },
@@ -41,7 +47,8 @@ fn main() -> anyhow::Result<ExitCode> {
         Mode::PrintTest(args) => match print::command::run(&args, &mut std::io::stdout()) {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "kiosk print-test: {e}");
+                let said = e.message().render(print::command::owner_lang(&args));
+                let _ = writeln!(std::io::stderr(), "kiosk print-test: {said}");
                 Ok(ExitCode::from(2))
             }
         },
@@ -56,13 +63,13 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Mode::Doctor { json, config, lang } => {
-            let _lang = OwnerLang::from_flag_or_env(lang.as_deref());
+            let lang = OwnerLang::from_flag_or_env(lang.as_deref());
             let report = doctor::doctor(&doctor::Options { config });
             let mut out = std::io::stdout();
             if json {
-                report.render_json(&mut out)?;
+                report.render_json(&mut out, lang)?;
             } else {
-                report.render_text(&mut out)?;
+                report.render_text(&mut out, lang)?;
             }
             Ok(ExitCode::from(report.exit_code()))
         }

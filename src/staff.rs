@@ -4,6 +4,7 @@
 //! already put through the report's k rule.
 
 use crate::flow::Flow;
+use crate::messages::Message;
 
 /// The staff screen's keys (shown on it): digits, so a keypad does.
 pub mod keys {
@@ -60,8 +61,8 @@ pub struct HealthLine {
     /// The doctor's stable name (`sound`, `voice_ja`, …).
     pub check: String,
     pub ok: bool,
-    /// The doctor's words (English, as `kiosk doctor` prints them).
-    pub message: String,
+    /// The doctor's words, rendered in the kiosk's language on the screen.
+    pub message: Message,
 }
 
 /// The sessions of one period, as the report's text shows them: each count

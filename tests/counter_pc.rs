@@ -110,6 +110,10 @@ fn install(args: &[&str]) -> String {
         .args(args)
         .current_dir(root())
         .env_remove("DESTDIR")
+        // Its messages follow the locale (issue 18): English here.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
         .output()
         .expect("run scripts/install");
     let output = text(&out);
@@ -122,6 +126,10 @@ fn uninstall(args: &[&str]) -> String {
         .args(args)
         .current_dir(root())
         .env_remove("DESTDIR")
+        // Its messages follow the locale (issue 18): English here.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
         .output()
         .expect("run scripts/uninstall");
     let output = text(&out);

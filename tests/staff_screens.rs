@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use counter_kiosk::flow::Flow;
+use counter_kiosk::messages::Message;
+use counter_kiosk::msg;
 use counter_kiosk::staff::{
     Counts, HealthLine, Notice, PeriodCounts, Probe, StaffSetup, StaffView, StartInfo, StartReason,
 };
@@ -21,11 +23,13 @@ fn flow() -> Flow {
     flow
 }
 
-fn line(check: &str, ok: bool, message: &str) -> HealthLine {
+/// A doctor line as the probes make it: rendered in the kiosk's language
+/// on the screen.
+fn line(check: &str, ok: bool, message: Message) -> HealthLine {
     HealthLine {
         check: check.into(),
         ok,
-        message: message.into(),
+        message,
     }
 }
 
@@ -79,7 +83,7 @@ fn view_in(lang: &str, page: usize) -> StaffView {
                 Some(vec![line(
                     "sound",
                     true,
-                    "sound: output device \"default\" opens",
+                    msg!("doctor.sound_ok", device = "default"),
                 )]),
             ),
             (
@@ -88,13 +92,13 @@ fn view_in(lang: &str, page: usize) -> StaffView {
                     line(
                         "speech_dispatcher",
                         true,
-                        "system voice: speech-dispatcher answers (2 languages have a voice)",
+                        msg!("doctor.voice_ok", count = 2),
                     ),
-                    line("voice_ja", true, "system voice: has a voice for ja"),
+                    line("voice_ja", true, msg!("doctor.voice_lang_ok", lang = "ja")),
                     line(
                         "voice_en",
                         false,
-                        "system voice: no en voice; en texts without a clip would not be spoken",
+                        msg!("doctor.voice_lang_missing", lang = "en"),
                     ),
                 ]),
             ),
@@ -104,7 +108,11 @@ fn view_in(lang: &str, page: usize) -> StaffView {
                 Some(vec![line(
                     "journal",
                     true,
-                    "journal: /var/lib/counter-kiosk is writable, 12.3 GiB free",
+                    msg!(
+                        "doctor.journal_ok",
+                        dir = "/var/lib/counter-kiosk",
+                        free = "12.3 GiB",
+                    ),
                 )]),
             ),
         ],

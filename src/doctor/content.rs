@@ -3,9 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Check;
+use super::{nothing, Check};
 use crate::config::{self, default_journal_dir, Config};
+use crate::diag::Diagnostic;
 use crate::flow::{self, Flow};
+use crate::messages::Message;
+use crate::msg;
 use crate::speech::clips::{self, ClipSearch};
 
 /// What the kiosk would run with, and the checks of it.
@@ -27,11 +30,15 @@ impl Content {
     }
 }
 
-fn first_error(diagnostics: &[crate::diag::Diagnostic]) -> String {
+/// ` (first: FILE:LINE:COL: error: …)`, the message in the line's
+/// language; nothing when there is no error.
+fn first_error(diagnostics: &[Diagnostic]) -> Message {
     diagnostics
         .iter()
         .find(|d| d.is_error())
-        .map_or_else(String::new, |d| format!(" (first: {d})"))
+        .map_or_else(nothing, |d| {
+            msg!("doctor.first_error", diagnostic = d.clone())
+        })
 }
 
 /// Reads the config (`--config`, else the installed one if any) and the
@@ -44,7 +51,7 @@ pub fn settle(config_path: Option<&Path>) -> Content {
         None => {
             checks.push(Check::pass(
                 "config",
-                format!("config: no {} (the defaults apply)", config::DEFAULT_PATH),
+                msg!("doctor.config_none", path = config::DEFAULT_PATH),
             ));
             Config::default()
         }
@@ -52,7 +59,7 @@ pub fn settle(config_path: Option<&Path>) -> Content {
             Err(e) => {
                 checks.push(Check::fail(
                     "config",
-                    format!("config: {e}; the kiosk would run on the defaults"),
+                    msg!("doctor.config_unreadable", error = e),
                 ));
                 Config::default()
             }
@@ -60,12 +67,11 @@ pub fn settle(config_path: Option<&Path>) -> Content {
                 let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
                 checks.push(Check::fail(
                     "config",
-                    format!(
-                        "config: {} has {errors} error(s){}; the kiosk would run on the defaults \
-                         and show [設定エラー] (see: kiosk check --config {})",
-                        path.display(),
-                        first_error(&loaded.diagnostics),
-                        path.display()
+                    msg!(
+                        "doctor.config_invalid",
+                        path = path.display(),
+                        errors = errors,
+                        first = first_error(&loaded.diagnostics),
                     ),
                 ));
                 Config::default()
@@ -73,7 +79,7 @@ pub fn settle(config_path: Option<&Path>) -> Content {
             Ok(loaded) => {
                 checks.push(Check::pass(
                     "config",
-                    format!("config: {} is valid", path.display()),
+                    msg!("doctor.config_valid", path = path.display()),
                 ));
                 loaded.config
             }
@@ -90,23 +96,18 @@ pub fn settle(config_path: Option<&Path>) -> Content {
                     Some(f) if errors.is_empty() => flow = Some(f),
                     _ => checks.push(Check::fail(
                         "flow",
-                        format!(
-                            "flow: {} has {} error(s){}; the kiosk would run the bundled flow \
-                             and show [予備の案内] (see: kiosk check {})",
-                            path.display(),
-                            errors.len().max(1),
-                            first_error(&errors),
-                            path.display()
+                        msg!(
+                            "doctor.flow_invalid",
+                            path = path.display(),
+                            errors = errors.len().max(1),
+                            first = first_error(&errors),
                         ),
                     )),
                 }
             }
             Err(e) => checks.push(Check::fail(
                 "flow",
-                format!(
-                    "flow: {}; the kiosk would run the bundled flow",
-                    e.to_diagnostic_line()
-                ),
+                msg!("doctor.flow_unreadable", error = e.to_diagnostic_line()),
             )),
         }
         if flow.is_none() {
@@ -116,24 +117,31 @@ pub fn settle(config_path: Option<&Path>) -> Content {
     if flow.is_none() {
         match Flow::bundled() {
             Ok(f) => flow = Some(f),
-            Err(e) => checks.push(Check::fail("flow", format!("flow: the bundled flow: {e}"))),
+            Err(e) => checks.push(Check::fail(
+                "flow",
+                msg!("doctor.flow_bundled_broken", error = e),
+            )),
         }
     }
     if let Some(f) = &flow {
         if !checks.iter().any(|c| c.check == "flow") {
-            let which = flow_file.as_ref().map_or_else(
-                || "the bundled flow".to_string(),
-                |p| p.display().to_string(),
-            );
-            checks.push(Check::pass(
-                "flow",
-                format!(
-                    "flow: {which} (\"{}\") is valid: {} steps, languages {}",
-                    f.id,
-                    f.steps.len(),
-                    f.languages.join(", ")
+            let (id, steps, languages) = (&f.id, f.steps.len(), f.languages.join(", "));
+            let message = match &flow_file {
+                Some(path) => msg!(
+                    "doctor.flow_valid",
+                    path = path.display(),
+                    id = id,
+                    steps = steps,
+                    languages = languages,
                 ),
-            ));
+                None => msg!(
+                    "doctor.flow_bundled_valid",
+                    id = id,
+                    steps = steps,
+                    languages = languages,
+                ),
+            };
+            checks.push(Check::pass("flow", message));
         }
     }
     let journal_dir = config
@@ -153,7 +161,7 @@ pub fn settle(config_path: Option<&Path>) -> Content {
 /// can be read.
 pub fn clips_check(content: &Content) -> Check {
     let Some(flow) = &content.flow else {
-        return Check::fail("clips", "clips: no flow to check them against");
+        return Check::fail("clips", msg!("doctor.clips_no_flow"));
     };
     let search = ClipSearch {
         flow_id: flow.id.clone(),
@@ -162,20 +170,10 @@ pub fn clips_check(content: &Content) -> Check {
     };
     let (library, problem) = clips::locate(&search);
     if let Some(problem) = problem {
-        return Check::fail(
-            "clips",
-            format!("clips: {problem}; the system voice would speak every text"),
-        );
+        return Check::fail("clips", msg!("doctor.clips_problem", problem = problem));
     }
     let Some(manifest) = clips::manifest_for(&search) else {
-        return Check::fail(
-            "clips",
-            format!(
-                "clips: none for flow \"{}\": the system voice would speak every text \
-                 (render them with scripts/render-audio)",
-                flow.id
-            ),
-        );
+        return Check::fail("clips", msg!("doctor.clips_none", id = flow.id));
     };
     let texts = flow::spoken_texts(flow).len();
     let warnings = clips::clip_warnings(flow, &manifest);
@@ -188,28 +186,32 @@ pub fn clips_check(content: &Content) -> Check {
     if let Some(file) = unreadable.first() {
         return Check::fail(
             "clips",
-            format!(
-                "clips: {} clip file(s) for flow \"{}\" cannot be read (first: {file})",
-                unreadable.len(),
-                flow.id
+            msg!(
+                "doctor.clips_unreadable",
+                count = unreadable.len(),
+                id = flow.id,
+                file = file,
             ),
         );
     }
     match warnings.first() {
         None => Check::pass(
             "clips",
-            format!(
-                "clips: every one of the {texts} texts of flow \"{}\" has a fresh clip ({} files)",
-                flow.id,
-                manifest.clips.len()
+            msg!(
+                "doctor.clips_ok",
+                texts = texts,
+                id = flow.id,
+                files = manifest.clips.len(),
             ),
         ),
         Some(first) => Check::fail(
             "clips",
-            format!(
-                "clips: {} of {texts} texts of flow \"{}\" have no fresh clip (first: {first})",
-                warnings.len(),
-                flow.id
+            msg!(
+                "doctor.clips_stale",
+                count = warnings.len(),
+                texts = texts,
+                id = flow.id,
+                first = first,
             ),
         ),
     }
@@ -248,13 +250,15 @@ mod tests {
         let content = settle(Some(&path));
         let config = &content.checks[0];
         assert!(!config.ok);
-        assert!(config.message.contains("defaults"), "{}", config.message);
+        let said = config.message.to_string();
+        assert!(said.contains("defaults"), "{said}");
 
         let path = write(dir.path(), "kiosk2.toml", "flow = \"missing.toml\"\n");
         let content = settle(Some(&path));
         let flow = content.checks.iter().find(|c| c.check == "flow").unwrap();
         assert!(!flow.ok);
-        assert!(flow.message.contains("bundled flow"), "{}", flow.message);
+        let said = flow.message.to_string();
+        assert!(said.contains("bundled flow"), "{said}");
         // The bundled flow stands in, so its languages are checked.
         assert_eq!(content.languages(), ["ja", "en"]);
     }
@@ -272,6 +276,7 @@ mod tests {
         assert!(content.checks.iter().all(|c| c.ok), "{:?}", content.checks);
         let clips = clips_check(&content);
         assert!(!clips.ok);
-        assert!(clips.message.contains("render"), "{}", clips.message);
+        let said = clips.message.to_string();
+        assert!(said.contains("render"), "{said}");
     }
 }

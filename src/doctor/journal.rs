@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use super::Check;
+use crate::msg;
 
 /// A record is about half a kilobyte: 50 MiB is years of sessions, and
 /// leaves the system room to breathe on a full disk.
@@ -16,7 +17,7 @@ pub fn check(dir: &Path) -> Check {
     if let Err(e) = fs::create_dir_all(dir) {
         return Check::fail(
             "journal",
-            format!("journal: {shown} cannot be created ({e}); sessions would not be recorded"),
+            msg!("doctor.journal_uncreatable", dir = shown, error = e),
         );
     }
     let probe = dir.join(format!(".kiosk-doctor-{}", std::process::id()));
@@ -25,7 +26,7 @@ pub fn check(dir: &Path) -> Check {
     if let Err(e) = written {
         return Check::fail(
             "journal",
-            format!("journal: {shown} is not writable ({e}); sessions would not be recorded"),
+            msg!("doctor.journal_unwritable", dir = shown, error = e),
         );
     }
     match rustix::fs::statvfs(dir) {
@@ -35,21 +36,23 @@ pub fn check(dir: &Path) -> Check {
             if free < MIN_FREE {
                 Check::fail(
                     "journal",
-                    format!(
-                        "journal: {shown} is writable but only {shown_free} is free (want {})",
-                        human(MIN_FREE)
+                    msg!(
+                        "doctor.journal_low",
+                        dir = shown,
+                        free = shown_free,
+                        want = human(MIN_FREE),
                     ),
                 )
             } else {
                 Check::pass(
                     "journal",
-                    format!("journal: {shown} is writable, {shown_free} free"),
+                    msg!("doctor.journal_ok", dir = shown, free = shown_free),
                 )
             }
         }
         Err(e) => Check::fail(
             "journal",
-            format!("journal: free space of {shown} unknown ({e})"),
+            msg!("doctor.journal_unknown", dir = shown, error = e),
         ),
     }
 }
@@ -72,7 +75,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("journal");
         let c = check(&journal);
-        assert!(c.ok || c.message.contains("free"), "{c:?}");
+        assert!(c.ok || c.message.to_string().contains("free"), "{c:?}");
         assert_eq!(fs::read_dir(&journal).unwrap().count(), 0);
     }
 
@@ -83,7 +86,8 @@ mod tests {
         fs::write(&file, "x").unwrap();
         let c = check(&file.join("journal"));
         assert!(!c.ok);
-        assert!(c.message.contains("cannot be created"), "{}", c.message);
+        let said = c.message.to_string();
+        assert!(said.contains("cannot be created"), "{said}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::probe::Pending;
 use super::Check;
+use crate::msg;
 use crate::print::cups::{self, QueueState};
 use crate::print::PrintError;
 
@@ -39,31 +40,34 @@ impl PrinterProbe {
 /// The line for what CUPS said (`None`: no answer within the bound).
 pub fn verdict(printer: &str, answer: Option<Result<QueueState, PrintError>>) -> Check {
     match answer {
-        Some(Ok(q)) if q.state == "stopped" => Check::fail(
-            "printer",
-            format!("printer \"{printer}\": the queue is stopped (cupsenable {printer}, after fixing the printer)"),
-        ),
+        Some(Ok(q)) if q.state == "stopped" => {
+            Check::fail("printer", msg!("doctor.printer_stopped", printer = printer))
+        }
         Some(Ok(q)) if !q.accepting => Check::fail(
             "printer",
-            format!("printer \"{printer}\": the queue does not accept jobs (cupsaccept {printer})"),
+            msg!("doctor.printer_refusing", printer = printer),
         ),
         Some(Ok(q)) => Check::pass(
             "printer",
-            format!(
-                "printer \"{printer}\": ready ({}, accepting jobs); kiosk print-test prints a sample page",
-                q.state
+            msg!("doctor.printer_ready", printer = printer, state = q.state),
+        ),
+        Some(Err(PrintError::NoPrinter(_))) => {
+            Check::fail("printer", msg!("doctor.printer_missing", printer = printer))
+        }
+        Some(Err(e)) => Check::fail(
+            "printer",
+            msg!(
+                "doctor.printer_error",
+                printer = printer,
+                error = e.message()
             ),
         ),
-        Some(Err(PrintError::NoPrinter(_))) => Check::fail(
-            "printer",
-            format!("printer \"{printer}\": no such CUPS queue (is cupsd running? lpstat -p lists the queues)"),
-        ),
-        Some(Err(e)) => Check::fail("printer", format!("printer \"{printer}\": {e}")),
         None => Check::fail(
             "printer",
-            format!(
-                "printer \"{printer}\": CUPS did not answer within {} s",
-                BOUND.as_secs()
+            msg!(
+                "doctor.printer_late",
+                printer = printer,
+                seconds = BOUND.as_secs(),
             ),
         ),
     }
@@ -82,17 +86,23 @@ mod tests {
 
     #[test]
     fn each_answer_of_cups_is_a_plain_line() {
+        let said = |c: &Check| c.message.to_string();
         let ok = verdict("p", queue("idle", true));
         assert!(ok.ok, "{ok:?}");
-        assert!(ok.message.contains("ready"));
+        assert!(said(&ok).contains("ready"));
         let stopped = verdict("p", queue("stopped", true));
-        assert!(!stopped.ok && stopped.message.contains("stopped"));
+        assert!(!stopped.ok && said(&stopped).contains("stopped"));
         let refusing = verdict("p", queue("idle", false));
-        assert!(!refusing.ok && refusing.message.contains("does not accept"));
+        assert!(!refusing.ok && said(&refusing).contains("does not accept"));
         let missing = verdict("p", Some(Err(PrintError::NoPrinter("p".into()))));
-        assert!(!missing.ok && missing.message.contains("no such CUPS queue"));
+        assert!(!missing.ok && said(&missing).contains("no such CUPS queue"));
         let late = verdict("p", None);
-        assert!(!late.ok && late.message.contains("did not answer"));
+        assert!(!late.ok && said(&late).contains("did not answer"));
+        let failed = verdict("p", Some(Err(PrintError::Late(20))));
+        assert_eq!(
+            said(&failed),
+            "printer \"p\": no answer from CUPS within 20 s"
+        );
         assert!(late.check == "printer");
     }
 }

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::probe::Pending;
-use super::Check;
+use super::{nothing, Check};
+use crate::messages::Message;
+use crate::msg;
 use crate::speech::player::Player;
 
 /// Opening a device takes milliseconds; a wedged sound server can hang.
@@ -65,46 +67,42 @@ pub fn start_with(capture: bool) -> SoundProbe {
 }
 
 /// What /proc/asound/cards says, when it says there is no card.
-fn no_cards() -> Option<&'static str> {
+fn no_cards() -> Option<Message> {
     let cards = fs::read_to_string("/proc/asound/cards").ok();
     match cards {
-        None => Some("no ALSA in this system (/proc/asound missing)"),
+        None => Some(msg!("doctor.sound_no_alsa")),
         Some(c) if c.contains("no soundcards") || c.trim().is_empty() => {
-            Some("no sound card: /proc/asound/cards lists none")
+            Some(msg!("doctor.sound_no_card"))
         }
         Some(_) => None,
     }
+}
+
+/// `; A; B` for each of `parts`, nothing for none.
+fn more(parts: Vec<Message>) -> Message {
+    parts.into_iter().rev().fold(nothing(), |rest, part| {
+        msg!("doctor.more", detail = part, more = rest)
+    })
 }
 
 impl SoundProbe {
     pub fn finish(self) -> Check {
         let answer = self.pending.wait();
         let alsa = self.captured.and_then(Captured::finish);
-        let detail = |e: String| {
-            let mut parts = vec![e];
-            parts.extend(no_cards().map(str::to_string));
-            parts.extend(alsa.clone().map(|a| format!("ALSA: {a}")));
-            parts.join("; ")
-        };
+        let mut parts: Vec<Message> = no_cards().into_iter().collect();
+        parts.extend(alsa.map(|said| msg!("doctor.sound_alsa_said", said = said)));
         match answer {
-            Some(Ok(device)) => {
-                Check::pass("sound", format!("sound: output device \"{device}\" opens"))
-            }
+            Some(Ok(device)) => Check::pass("sound", msg!("doctor.sound_ok", device = device)),
             Some(Err(e)) => Check::fail(
                 "sound",
-                format!(
-                    "sound: no sound output device: ALSA's default device cannot be opened \
-                     ({}); the kiosk would run silent with the [音声なし] mark",
-                    detail(e)
-                ),
+                msg!("doctor.sound_failed", error = e, more = more(parts)),
             ),
             None => Check::fail(
                 "sound",
-                format!(
-                    "sound: the output device did not open within {} s ({}); the kiosk \
-                     would run silent",
-                    BOUND.as_secs(),
-                    detail("it hangs".into())
+                msg!(
+                    "doctor.sound_hung",
+                    seconds = BOUND.as_secs(),
+                    more = more(parts),
                 ),
             ),
         }

@@ -8,6 +8,7 @@ use super::content::{self, Content};
 use super::{journal, sound, voice, Check};
 use crate::config::Config;
 use crate::flow::Flow;
+use crate::msg;
 use crate::staff::{HealthLine, Probe};
 
 /// What the running kiosk runs with.
@@ -39,7 +40,7 @@ pub fn run_probe(probe: Probe, running: &Running) -> Vec<HealthLine> {
         Probe::Journal => vec![journal::check(&running.journal_dir)],
         Probe::Printer => vec![match running.config.print.printer.as_deref() {
             Some(printer) => super::printer::start(printer).finish(),
-            None => Check::fail("printer", "printer: none configured ([print] printer)"),
+            None => Check::fail("printer", msg!("doctor.printer_none")),
         }],
     };
     checks.into_iter().map(line).collect()
@@ -69,6 +70,10 @@ mod tests {
         let lines = run_probe(Probe::Journal, &running);
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].check, "journal");
-        assert!(lines[0].message.contains("writable"), "{:?}", lines[0]);
+        assert!(
+            lines[0].message.to_string().contains("writable"),
+            "{:?}",
+            lines[0]
+        );
     }
 }

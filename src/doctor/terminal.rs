@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::probe::{self, Pending};
 use super::Check;
+use crate::msg;
 use crate::ui::{MIN_HEIGHT, MIN_WIDTH};
 
 /// The font kiosk.service gives foot (fonts-noto-cjk).
@@ -18,12 +19,7 @@ const FONT_BOUND: Duration = Duration::from_secs(10);
 pub fn size_check() -> Check {
     match crossterm::terminal::size() {
         Ok((w, h)) => size_verdict(w, h),
-        Err(e) => Check::fail(
-            "terminal_size",
-            format!(
-                "screen: no terminal to measure ({e}); run doctor in the kiosk's terminal to see its size"
-            ),
-        ),
+        Err(e) => Check::fail("terminal_size", msg!("doctor.size_unknown", error = e)),
     }
 }
 
@@ -31,16 +27,23 @@ fn size_verdict(w: u16, h: u16) -> Check {
     if w >= MIN_WIDTH && h >= MIN_HEIGHT {
         Check::pass(
             "terminal_size",
-            format!(
-                "screen: this terminal is {w}x{h} cells (the kiosk needs {MIN_WIDTH}x{MIN_HEIGHT})"
+            msg!(
+                "doctor.size_ok",
+                width = w,
+                height = h,
+                min_width = MIN_WIDTH,
+                min_height = MIN_HEIGHT,
             ),
         )
     } else {
         Check::fail(
             "terminal_size",
-            format!(
-                "screen: this terminal is {w}x{h} cells, smaller than the kiosk's {MIN_WIDTH}x{MIN_HEIGHT}: \
-                 it would show \"画面が小さすぎます\" (choose a smaller KIOSK_FONT size in kiosk.service)"
+            msg!(
+                "doctor.size_small",
+                width = w,
+                height = h,
+                min_width = MIN_WIDTH,
+                min_height = MIN_HEIGHT,
             ),
         )
     }
@@ -70,18 +73,9 @@ pub fn japanese_check(fonts: Pending<Option<String>>) -> Check {
 fn japanese_verdict(term: &str, fonts: Option<&str>, display: &[(&str, bool)]) -> Check {
     let id = "japanese";
     match term {
-        "linux" => {
-            return Check::fail(
-                id,
-                "Japanese: TERM=linux is the Linux text console, which cannot draw Japanese; \
-                 kiosk.service shows the kiosk in foot under cage instead",
-            )
-        }
+        "linux" => return Check::fail(id, msg!("doctor.japanese_console")),
         "" | "dumb" => {
-            return Check::fail(
-                id,
-                format!("Japanese: TERM={term:?} cannot show the kiosk's screen"),
-            )
+            return Check::fail(id, msg!("doctor.japanese_term", term = format!("{term:?}")))
         }
         _ => {}
     }
@@ -90,17 +84,15 @@ fn japanese_verdict(term: &str, fonts: Option<&str>, display: &[(&str, bool)]) -
         .filter(|(_, ok)| !ok)
         .map(|(p, _)| *p)
         .collect();
-    if !missing.is_empty() {
-        return Check::fail(
-            id,
-            format!(
-                "Japanese: {} not installed: kiosk.service needs cage and foot (scripts/install)",
-                missing.join(" and ")
-            ),
-        );
+    match missing.as_slice() {
+        [] => {}
+        [program] => {
+            return Check::fail(id, msg!("doctor.japanese_missing_one", program = program))
+        }
+        _ => return Check::fail(id, msg!("doctor.japanese_missing_both")),
     }
     let Some(fonts) = fonts else {
-        return Check::fail(id, "Japanese: cannot list fonts (fc-list missing or hung)");
+        return Check::fail(id, msg!("doctor.japanese_no_fc_list"));
     };
     let families: Vec<&str> = fonts
         .lines()
@@ -111,22 +103,17 @@ fn japanese_verdict(term: &str, fonts: Option<&str>, display: &[(&str, bool)]) -
     if families.contains(&UNIT_FONT) {
         Check::pass(
             id,
-            format!(
-                "Japanese: TERM={term}, cage and foot installed, font \"{UNIT_FONT}\" installed"
-            ),
+            msg!("doctor.japanese_ok", term = term, font = UNIT_FONT),
         )
     } else if families.is_empty() {
-        Check::fail(
-            id,
-            "Japanese: no Japanese font installed (install fonts-noto-cjk)",
-        )
+        Check::fail(id, msg!("doctor.japanese_no_font"))
     } else {
         Check::fail(
             id,
-            format!(
-                "Japanese: kiosk.service's font \"{UNIT_FONT}\" is missing (install fonts-noto-cjk); \
-                 other Japanese fonts: {}",
-                families.join(", ")
+            msg!(
+                "doctor.japanese_font_missing",
+                font = UNIT_FONT,
+                others = families.join(", "),
             ),
         )
     }
@@ -142,7 +129,11 @@ mod tests {
     fn the_text_console_cannot_show_japanese() {
         let c = japanese_verdict("linux", Some(UNIT_FONT), &ALL);
         assert!(!c.ok);
-        assert!(c.message.contains("TERM=linux"), "{}", c.message);
+        assert!(
+            c.message.to_string().contains("TERM=linux"),
+            "{:?}",
+            c.message
+        );
     }
 
     #[test]
@@ -156,11 +147,19 @@ mod tests {
             .ok
         );
         let c = japanese_verdict("foot", Some("IPAGothic\n"), &ALL);
-        assert!(!c.ok && c.message.contains("IPAGothic"), "{}", c.message);
+        assert!(
+            !c.ok && c.message.to_string().contains("IPAGothic"),
+            "{:?}",
+            c.message
+        );
         assert!(!japanese_verdict("foot", Some(""), &ALL).ok);
         assert!(!japanese_verdict("foot", None, &ALL).ok);
         let c = japanese_verdict("foot", Some(UNIT_FONT), &[("cage", false), ("foot", true)]);
-        assert!(!c.ok && c.message.contains("cage"), "{}", c.message);
+        assert!(
+            !c.ok && c.message.to_string().contains("cage"),
+            "{:?}",
+            c.message
+        );
     }
 
     #[test]

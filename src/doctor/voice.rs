@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::Check;
 use crate::config::TtsLayout;
+use crate::msg;
 use crate::speech::system_voice::{TtsEvent, TtsWorker};
 
 /// A cold daemon starts in ~0.4 s here; a loaded machine takes longer. The
@@ -39,35 +40,25 @@ impl VoiceProbe {
             Ok(TtsEvent::Failed(e)) => {
                 return vec![Check::fail(
                     "speech_dispatcher",
-                    format!(
-                        "system voice: speech-dispatcher cannot be reached ({e}); texts \
-                         without a clip would not be spoken"
-                    ),
+                    msg!("doctor.voice_unreachable", error = e),
                 )]
             }
             Ok(other) => {
                 return vec![Check::fail(
                     "speech_dispatcher",
-                    format!("system voice: unexpected first answer {other:?}"),
+                    msg!("doctor.voice_unexpected", answer = format!("{other:?}")),
                 )]
             }
             Err(_) => {
                 return vec![Check::fail(
                     "speech_dispatcher",
-                    format!(
-                        "system voice: speech-dispatcher did not answer within {} s (hung?); \
-                         texts without a clip would not be spoken",
-                        BOUND.as_secs()
-                    ),
+                    msg!("doctor.voice_hung", seconds = BOUND.as_secs()),
                 )]
             }
         };
         let mut checks = vec![Check::pass(
             "speech_dispatcher",
-            format!(
-                "system voice: speech-dispatcher answers ({} languages have a voice)",
-                languages.len()
-            ),
+            msg!("doctor.voice_ok", count = languages.len()),
         )];
         checks.extend(language_checks(flow_languages, &languages));
         checks
@@ -80,15 +71,9 @@ fn language_checks(flow_languages: &[String], voices: &[String]) -> Vec<Check> {
         .map(|lang| {
             let id = format!("voice_{lang}");
             if voices.iter().any(|v| v == lang) {
-                Check::pass(&id, format!("system voice: has a voice for {lang}"))
+                Check::pass(&id, msg!("doctor.voice_lang_ok", lang = lang))
             } else {
-                Check::fail(
-                    &id,
-                    format!(
-                        "system voice: no {lang} voice; {lang} texts without a clip would not \
-                         be spoken (scripts/install writes the voice config)"
-                    ),
-                )
+                Check::fail(&id, msg!("doctor.voice_lang_missing", lang = lang))
             }
         })
         .collect()

@@ -11,6 +11,7 @@ mod table;
 
 use std::fmt;
 
+use crate::diag::Diagnostic;
 pub use lang::OwnerLang;
 pub use table::{placeholders, Table};
 
@@ -21,13 +22,72 @@ pub struct Message {
     args: Vec<(&'static str, Arg)>,
 }
 
-/// A placeholder's value: a text as it is (a name from the file, a number,
-/// a library's own words), or another message, rendered in the same
-/// language as the one it goes into.
+/// One argument of a [`Message`]: a text the same in every language (a
+/// path, a number, a library's own words), or another message, or
+/// diagnostics (`FILE:LINE:COL: error: …` lines, one a line), rendered in
+/// the same language as the one it fills.
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Text(String),
     Message(Message),
+    Diagnostics(Vec<Diagnostic>),
+}
+
+impl Arg {
+    fn render(&self, lang: OwnerLang) -> String {
+        match self {
+            Arg::Text(text) => text.clone(),
+            Arg::Message(message) => message.render(lang),
+            Arg::Diagnostics(lines) => lines
+                .iter()
+                .map(|d| d.render(lang))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+/// How [`msg!`] tells a [`Message`] or [`Diagnostic`] argument (rendered
+/// in the message's language) from any other `Display` one (written as it
+/// is): a method found on `&Message` before one on `&&T` (autoref
+/// specialisation).
+#[doc(hidden)]
+pub mod arg_kind {
+    use super::{Arg, Diagnostic, Message};
+    use std::fmt;
+
+    pub trait IsMessage {
+        fn msg_arg(&self) -> Arg;
+    }
+
+    impl IsMessage for Message {
+        fn msg_arg(&self) -> Arg {
+            Arg::Message(self.clone())
+        }
+    }
+
+    impl IsMessage for Diagnostic {
+        fn msg_arg(&self) -> Arg {
+            Arg::Diagnostics(vec![self.clone()])
+        }
+    }
+
+    impl IsMessage for Vec<Diagnostic> {
+        fn msg_arg(&self) -> Arg {
+            Arg::Diagnostics(self.clone())
+        }
+    }
+
+    pub trait IsDisplay {
+        fn msg_arg(&self) -> Arg;
+    }
+
+    impl<T: fmt::Display + ?Sized> IsDisplay for &T {
+        fn msg_arg(&self) -> Arg {
+            Arg::Text(self.to_string())
+        }
+    }
 }
 
 impl Message {
@@ -44,14 +104,8 @@ impl Message {
         self
     }
 
-    /// Fills `{name}` with another message, in whatever language this one
-    /// is rendered in.
-    pub fn arg_message(mut self, name: &'static str, value: Message) -> Message {
-        self.args.push((name, Arg::Message(value)));
-        self
-    }
-
-    /// Fills `{name}` with either kind of value ([`msg!`] calls this).
+    /// Fills `{name}` with `value`, as [`msg!`] builds it.
+    #[doc(hidden)]
     pub fn arg_value(mut self, name: &'static str, value: Arg) -> Message {
         self.args.push((name, value));
         self
@@ -72,13 +126,7 @@ impl Message {
                 let args: Vec<(&str, String)> = self
                     .args
                     .iter()
-                    .map(|(name, value)| {
-                        let text = match value {
-                            Arg::Text(text) => text.clone(),
-                            Arg::Message(m) => m.render(lang),
-                        };
-                        (*name, text)
-                    })
+                    .map(|(n, a)| (*n, a.render(lang)))
                     .collect();
                 table::fill(template, &args)
             }
@@ -95,82 +143,19 @@ impl fmt::Display for Message {
 }
 
 /// `msg!("check.unknown_step", id = name)`: the message under that key
-/// with its placeholders filled. A value that is itself a [`Message`] is
-/// rendered in the language of the one it goes into; any other value is
-/// written with `Display`.
+/// with its placeholders filled. An argument that is itself a [`Message`],
+/// a `Diagnostic` or a `Vec<Diagnostic>` (owned, not a reference) is
+/// rendered in the same language as the whole.
 #[macro_export]
 macro_rules! msg {
     ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
         $crate::messages::Message::new($key)$(.arg_value(stringify!($name), {
             #[allow(unused_imports)]
-            use $crate::messages::arg_kind::{DisplayArg as _, MessageArg as _};
-            (&&$crate::messages::arg_kind::Wrap($value)).into_arg()
+            use $crate::messages::arg_kind::{IsDisplay as _, IsMessage as _};
+            (&$value).msg_arg()
         }))*
     };
 }
 
-/// How [`msg!`] tells a [`Message`] value from any other: a method found on
-/// `&&Wrap<Message>` is preferred to one found on `&Wrap<T: Display>`
-/// (Message is `Display` too, but its English would be frozen in).
-#[doc(hidden)]
-pub mod arg_kind {
-    use super::{Arg, Message};
-    use std::fmt::Display;
-
-    pub struct Wrap<T>(pub T);
-
-    pub trait MessageArg {
-        fn into_arg(self) -> Arg;
-    }
-
-    impl MessageArg for &&Wrap<Message> {
-        fn into_arg(self) -> Arg {
-            Arg::Message(self.0.clone())
-        }
-    }
-
-    impl MessageArg for &&Wrap<&Message> {
-        fn into_arg(self) -> Arg {
-            Arg::Message(self.0.clone())
-        }
-    }
-
-    pub trait DisplayArg {
-        fn into_arg(self) -> Arg;
-    }
-
-    impl<T: Display> DisplayArg for &Wrap<T> {
-        fn into_arg(self) -> Arg {
-            Arg::Text(self.0.to_string())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod nested_tests {
-    use super::OwnerLang;
-
-    #[test]
-    fn a_message_inside_a_message_takes_the_outer_ones_language() {
-        let count = crate::msg!("check.items_many", n = 3);
-        let m = crate::msg!(
-            "check.list_count_mismatch",
-            path = "a.ja",
-            items = count,
-            other = "a.en",
-            n = 2
-        );
-        assert_eq!(m.to_string(), "a.ja: 3 items, but a.en has 2");
-        assert_eq!(
-            m.render(OwnerLang::Ja),
-            "a.ja: 項目が 3 個ありますが、a.en には 2 個あります"
-        );
-        // A borrowed message is a message too, not its English.
-        let inner = crate::msg!("check.items_one");
-        let m = crate::msg!("check.what_named", what = &inner);
-        assert_eq!(m.render(OwnerLang::Ja), "1 個");
-    }
-}

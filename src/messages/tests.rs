@@ -191,18 +191,23 @@ fn msg_calls(text: &str) -> Vec<(String, BTreeSet<String>)> {
     calls
 }
 
-/// `say section.key name=value …` in the install scripts
+/// `say section.key name=value …` and `say_err …` in the install scripts
 /// (scripts/messages.sh).
 fn script_calls(text: &str) -> Vec<(String, BTreeSet<String>)> {
     let mut calls = Vec::new();
     for line in text.lines() {
         let line = line.trim_start();
-        for (i, _) in line.match_indices("say ") {
-            if i > 0 && !line[..i].ends_with([' ', ';', '(', '&', '|']) {
+        let found = ["say ", "say_err "]
+            .iter()
+            .flat_map(|word| line.match_indices(word).map(|(i, w)| (i, w.len())));
+        for (i, len) in found {
+            if i > 0 && !line[..i].ends_with([' ', ';', '(', '&', '|', '{']) {
                 continue;
             }
-            let mut words = line[i + 4..].split_whitespace();
-            let Some(key) = words.next() else { continue };
+            let mut words = line[i + len..].split_whitespace();
+            let Some(key) = words.next().map(|k| k.trim_end_matches(';')) else {
+                continue;
+            };
             if !key.contains('.')
                 || !key
                     .chars()
@@ -269,10 +274,15 @@ fn the_call_scanner_reads_keys_and_argument_names() {
         ["n", "name"].iter().map(|s| s.to_string()).collect()
     );
     assert_eq!(calls[1], ("c.d".to_string(), BTreeSet::new()));
-    let calls = script_calls("  say install.x count=\"$n\" >&2\nfoo; say install.y\n");
+    let calls = script_calls(
+        "  say install.x count=\"$n\" >&2\nfoo; say install.y\n{ say_err install.z a=\"$1\"; exit 1; }\n{ say_err install.w; }",
+    );
     assert_eq!(calls[0].0, "install.x");
     assert!(calls[0].1.contains("count"));
     assert_eq!(calls[1].0, "install.y");
+    assert_eq!(calls[2].0, "install.z");
+    assert!(calls[2].1.contains("a"));
+    assert_eq!(calls[3], ("install.w".to_string(), BTreeSet::new()));
 }
 
 #[test]
@@ -301,4 +311,17 @@ fn a_message_renders_in_the_asked_language_and_english_by_display() {
     let m = Message::new(key);
     assert_eq!(m.render(OwnerLang::Ja), ja.get(key).unwrap_or(""));
     assert_eq!(m.to_string(), en.get(key).unwrap_or(""));
+}
+
+#[test]
+fn a_message_argument_is_rendered_in_the_language_of_the_whole() {
+    let inner = Message::new("doctor.sound_no_card");
+    let outer = crate::msg!("doctor.more", detail = inner.clone(), more = "");
+    assert_eq!(outer.args[0].1, super::Arg::Message(inner));
+    assert_eq!(outer.args[1].1, super::Arg::Text(String::new()));
+    assert_eq!(
+        outer.render(OwnerLang::En),
+        "; no sound card: /proc/asound/cards lists none"
+    );
+    assert!(outer.render(OwnerLang::Ja).starts_with("、サウンドカード"));
 }

@@ -1,7 +1,8 @@
 //! `kiosk print-test`: a sample take-home sheet from the flow (the
 //! configured one, else the bundled), laid out and either written as PDF
 //! (`--pdf FILE`, no printer needed) or printed on the configured queue,
-//! saying how long the layout took and what CUPS answered.
+//! saying how long the layout took and what CUPS answered, in the owner's
+//! language: `--lang` (which is also the sheet's), else the locale.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,7 +11,10 @@ use std::time::Instant;
 use clap::Args;
 
 use crate::config::{self, Config};
+use crate::diag::Diagnostic;
 use crate::flow::{self, Flow, LangIx};
+use crate::messages::{Message, OwnerLang};
+use crate::msg;
 
 /// Options of `kiosk print-test`.
 #[derive(Debug, Clone, Default, Args)]
@@ -26,7 +30,8 @@ pub struct PrintTestArgs {
     /// The sheet (default: the flow's first).
     #[arg(long, value_name = "ID")]
     pub sheet: Option<String>,
-    /// The language (default: the flow's first).
+    /// The language of the sheet and of the messages (default: the flow's
+    /// first for the sheet, the locale for the messages).
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
     /// Write the PDF to FILE instead of printing it.
@@ -34,13 +39,27 @@ pub struct PrintTestArgs {
     pub pdf: Option<PathBuf>,
 }
 
+/// Why no sheet was printed or written. Its words are in the message
+/// tables (`[print]`): [`PrintTestError::message`], English by `Display`.
 #[derive(Debug, thiserror::Error)]
 pub enum PrintTestError {
-    #[error("{0}")]
-    Setup(String),
-    #[error(transparent)]
+    /// The config could not be read.
+    #[error("{}", self.message())]
+    Config(config::ReadError),
+    #[error("{}", self.message())]
+    ConfigInvalid(Vec<Diagnostic>),
+    #[error("{}", self.message())]
+    Flow(flow::LoadError),
+    /// `--sheet` names none of the flow's sheets, or it has none.
+    #[error("{}", self.message())]
+    NoSuchSheet { flow: String },
+    #[error("{}", self.message())]
+    UnknownLang { code: String },
+    #[error("{}", self.message())]
+    NoPrinter,
+    #[error("{}", self.message())]
     Sheet(#[from] super::SheetError),
-    #[error(transparent)]
+    #[error("{}", self.message())]
     Io(#[from] std::io::Error),
 }
 
@@ -64,6 +83,29 @@ impl Report<'_> {
     }
 }
 
+impl PrintTestError {
+    /// What `kiosk print-test` says, in no language yet.
+    pub fn message(&self) -> Message {
+        match self {
+            PrintTestError::Config(e) => msg!("print.config_unreadable", error = e),
+            PrintTestError::ConfigInvalid(errors) => {
+                msg!("print.config_invalid", errors = errors.clone())
+            }
+            PrintTestError::Flow(flow::LoadError::Invalid(errors)) => {
+                msg!("print.flow_invalid", errors = errors.clone())
+            }
+            PrintTestError::Flow(e) => {
+                msg!("print.flow_unreadable", error = e.to_diagnostic_line())
+            }
+            PrintTestError::NoSuchSheet { flow } => msg!("print.no_such_sheet", id = flow),
+            PrintTestError::UnknownLang { code } => msg!("print.unknown_lang", code = code),
+            PrintTestError::NoPrinter => msg!("print.no_printer_configured"),
+            PrintTestError::Sheet(e) => e.message(),
+            PrintTestError::Io(e) => msg!("print.io", error = e),
+        }
+    }
+}
+
 impl Write for Report<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.gone {
@@ -82,46 +124,61 @@ impl Write for Report<'_> {
     }
 }
 
+/// The language print-test speaks: `--lang`, else the locale.
+pub fn owner_lang(args: &PrintTestArgs) -> OwnerLang {
+    OwnerLang::from_flag_or_env(args.lang.as_deref())
+}
+
 pub fn run(args: &PrintTestArgs, out: &mut dyn Write) -> Result<(), PrintTestError> {
     let mut out = Report { out, gone: false };
     let out = &mut out;
+    let said = owner_lang(args);
     let config = load_config(args)?;
     let flow = load_flow(args.flow.as_ref().or(config.flow.as_ref()))?;
     let sheet = match &args.sheet {
         Some(id) => flow.sheets.iter().find(|s| &s.id == id),
         None => flow.sheets.first(),
     }
-    .ok_or_else(|| PrintTestError::Setup(format!("flow \"{}\" has no such sheet", flow.id)))?;
+    .ok_or_else(|| PrintTestError::NoSuchSheet {
+        flow: flow.id.clone(),
+    })?;
     let lang = match &args.lang {
-        Some(code) => flow.lang_ix(code).ok_or_else(|| {
-            PrintTestError::Setup(format!("language \"{code}\" is not in the flow"))
-        })?,
+        Some(code) => flow
+            .lang_ix(code)
+            .ok_or_else(|| PrintTestError::UnknownLang { code: code.clone() })?,
         None => LangIx(0),
     };
     let code = flow.lang_code(lang);
     let started = Instant::now();
     let rendered = super::render(sheet, lang, code).map_err(super::SheetError::from)?;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    writeln!(
-        out,
-        "sheet \"{}\" ({code}): {} bytes of PDF, laid out in {ms:.0} ms, {}",
-        sheet.id,
-        rendered.pdf.len(),
-        if rendered.fits {
-            "fits on one A4 page"
-        } else {
-            "does NOT fit on one A4 page"
-        }
-    )?;
+    let ms = format!("{:.0}", started.elapsed().as_secs_f64() * 1000.0);
+    let bytes = rendered.pdf.len();
+    let laid_out = if rendered.fits {
+        msg!(
+            "print.laid_out_fits",
+            id = sheet.id,
+            code = code,
+            bytes = bytes,
+            ms = ms
+        )
+    } else {
+        msg!(
+            "print.laid_out_too_long",
+            id = sheet.id,
+            code = code,
+            bytes = bytes,
+            ms = ms
+        )
+    };
+    writeln!(out, "{}", laid_out.render(said))?;
     if let Some(path) = &args.pdf {
         std::fs::write(path, &rendered.pdf)?;
-        writeln!(out, "written to {}", path.display())?;
+        let written = msg!("print.written", path = path.display());
+        writeln!(out, "{}", written.render(said))?;
         out.flush()?;
         return Ok(());
     }
-    let printer = config.print.printer.ok_or_else(|| {
-        PrintTestError::Setup("no printer configured: set [print] printer in the config".into())
-    })?;
+    let printer = config.print.printer.ok_or(PrintTestError::NoPrinter)?;
     let job = super::cups::print_pdf(
         &printer,
         &rendered.pdf,
@@ -129,7 +186,8 @@ pub fn run(args: &PrintTestArgs, out: &mut dyn Write) -> Result<(), PrintTestErr
         super::PRINT_DEADLINE,
     )
     .map_err(super::SheetError::from)?;
-    writeln!(out, "printed on \"{printer}\": CUPS job {job} accepted")?;
+    let printed = msg!("print.printed", printer = printer, job = job);
+    writeln!(out, "{}", printed.render(said))?;
     out.flush()?;
     Ok(())
 }
@@ -142,21 +200,19 @@ fn load_config(args: &PrintTestArgs) -> Result<Config, PrintTestError> {
     let Some(path) = path else {
         return Ok(Config::default());
     };
-    let loaded = config::load_file(&path).map_err(|e| PrintTestError::Setup(e.to_string()))?;
+    let loaded = config::load_file(&path).map_err(PrintTestError::Config)?;
     if loaded.has_errors() {
-        let lines: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
-        return Err(PrintTestError::Setup(lines.join("\n")));
+        return Err(PrintTestError::ConfigInvalid(loaded.diagnostics));
     }
     Ok(loaded.config)
 }
 
 fn load_flow(path: Option<&PathBuf>) -> Result<Flow, PrintTestError> {
-    let setup = |e: flow::LoadError| PrintTestError::Setup(e.to_diagnostic_line());
     match path {
         Some(path) => flow::load_file(path)
             .and_then(flow::Loaded::into_result)
-            .map_err(setup),
-        None => Flow::bundled().map_err(setup),
+            .map_err(PrintTestError::Flow),
+        None => Flow::bundled().map_err(PrintTestError::Flow),
     }
 }
 

@@ -4,33 +4,60 @@
 //! `lp` alone succeeds on a stopped queue, so the queue is asked first and
 //! the job is watched until CUPS reports it processing or completed.
 
+use std::fmt;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use crate::messages::Message;
+use crate::msg;
 
 /// How long a print may take to be accepted (issue 16): past it, "failed".
 pub const PRINT_DEADLINE: Duration = Duration::from_secs(20);
 /// Between two looks at a job's state, in the printing thread.
 const POLL: Duration = Duration::from_millis(100);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What went wrong on the way to the printer; its words are in the
+/// message tables (`[print]`), English by `Display` (the log).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrintError {
-    #[error("printer \"{0}\" not found")]
     NoPrinter(String),
-    #[error("printer \"{0}\" is stopped")]
     Stopped(String),
-    #[error("printer \"{0}\" does not accept jobs")]
     NotAccepting(String),
-    #[error("{0} did not answer in time")]
+    /// A CUPS command that ran past the deadline.
     Timeout(&'static str),
-    #[error("{0}: {1}")]
+    /// A CUPS command that failed, with what it said.
     Command(&'static str, String),
-    #[error("job {0} ended {1}")]
     JobFailed(u32, String),
-    #[error("no answer from CUPS within {0} s")]
     Late(u64),
 }
+
+impl PrintError {
+    pub fn message(&self) -> Message {
+        match self {
+            PrintError::NoPrinter(printer) => msg!("print.no_printer", printer = printer),
+            PrintError::Stopped(printer) => msg!("print.stopped", printer = printer),
+            PrintError::NotAccepting(printer) => msg!("print.not_accepting", printer = printer),
+            PrintError::Timeout(program) => msg!("print.timeout", program = program),
+            PrintError::Command(program, said) => {
+                msg!("print.command_failed", program = program, said = said)
+            }
+            PrintError::JobFailed(job, state) => {
+                msg!("print.job_failed", job = job, state = state)
+            }
+            PrintError::Late(seconds) => msg!("print.late", seconds = seconds),
+        }
+    }
+}
+
+impl fmt::Display for PrintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for PrintError {}
 
 /// A queue's state as CUPS tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]

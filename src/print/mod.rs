@@ -11,6 +11,8 @@ use std::thread;
 use std::time::Duration;
 
 use crate::flow::{LangIx, Sheet};
+use crate::messages::Message;
+use crate::msg;
 use crate::record::PrintResult;
 pub use cups::{PrintError, PRINT_DEADLINE};
 pub use render::{render, RenderError, Rendered};
@@ -20,10 +22,21 @@ pub const JOB_TITLE: &str = "counter-kiosk sheet";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SheetError {
-    #[error("laying out the sheet: {0}")]
+    #[error("{}", self.message())]
     Render(#[from] RenderError),
-    #[error(transparent)]
+    #[error("{}", self.message())]
     Print(#[from] PrintError),
+}
+
+impl SheetError {
+    /// In no language yet (the layout's own detail stays as the library
+    /// words it).
+    pub fn message(&self) -> Message {
+        match self {
+            SheetError::Render(e) => msg!("print.layout_failed", error = e),
+            SheetError::Print(e) => e.message(),
+        }
+    }
 }
 
 /// Lays out `sheet` in `lang` and prints it on `printer`, waiting at most

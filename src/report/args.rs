@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::filter::{parse_bound, Bound};
+use crate::messages::OwnerLang;
 
 /// Output formats of `kiosk report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -60,10 +61,11 @@ pub struct ReportArgs {
     pub until: Option<String>,
 }
 
+// clap reads these before `--lang` is known: the locale's language.
 fn since_bound(s: &str) -> Result<String, String> {
-    parse_bound(s, Bound::Start)
+    parse_bound(s, Bound::Start).map_err(|m| m.render(OwnerLang::from_flag_or_env(None)))
 }
 
 fn until_bound(s: &str) -> Result<String, String> {
-    parse_bound(s, Bound::End)
+    parse_bound(s, Bound::End).map_err(|m| m.render(OwnerLang::from_flag_or_env(None)))
 }

@@ -6,6 +6,8 @@
 use chrono::NaiveDate;
 
 use super::parse::Rec;
+use crate::messages::Message;
+use crate::msg;
 
 /// The record filter; `None` lets everything through.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,7 +44,7 @@ pub enum Bound {
 }
 
 /// `YYYY-MM-DD` or `YYYY-MM-DDTHH` as the hour it bounds.
-pub fn parse_bound(value: &str, bound: Bound) -> Result<String, String> {
+pub fn parse_bound(value: &str, bound: Bound) -> Result<String, Message> {
     let (date, hour) = match value.split_once('T') {
         Some((date, hour)) => (date, Some(hour)),
         None => (value, None),
@@ -50,7 +52,7 @@ pub fn parse_bound(value: &str, bound: Bound) -> Result<String, String> {
     let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
         .ok()
         .filter(|_| date.len() == 10)
-        .ok_or_else(|| format!("\"{value}\" is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH"))?;
+        .ok_or_else(|| msg!("report.bad_date", value = value))?;
     let hour = match hour {
         None => match bound {
             Bound::Start => 0,
@@ -61,9 +63,7 @@ pub fn parse_bound(value: &str, bound: Bound) -> Result<String, String> {
             .ok()
             .filter(|h| *h < 24)
             .filter(|_| h.len() == 2)
-            .ok_or_else(|| {
-                format!("\"{value}\": the hour must be two digits, 00 to 23 (YYYY-MM-DDTHH)")
-            })?,
+            .ok_or_else(|| msg!("report.bad_hour", value = value))?,
     };
     Ok(format!("{}T{hour:02}", day.format("%Y-%m-%d")))
 }

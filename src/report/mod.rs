@@ -28,35 +28,69 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::config::{self, Config};
+use crate::diag::Diagnostic;
 use crate::flow::{self, Flow};
+use crate::messages::Message;
+use crate::msg;
 pub use aggregate::{Aggregate, StageMap};
 pub use args::{ReportArgs, ReportFormat};
 pub use filter::{Bound, Filter};
 pub use summary::{Lang, Summary};
 
+/// Why there is no report. Its words are in the message tables
+/// (`[report]`): [`ReportError::message`], English by `Display`.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("{}", self.message())]
     Read { path: PathBuf, source: io::Error },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("{}", self.message())]
     Create { path: PathBuf, source: io::Error },
-    #[error("{0}")]
+    #[error("{}", self.message())]
     Config(#[from] config::ReadError),
-    #[error("the config file has errors:\n{0}")]
-    ConfigInvalid(String),
-    #[error("{0}")]
+    /// The installed config's errors.
+    #[error("{}", self.message())]
+    ConfigInvalid(Vec<Diagnostic>),
+    #[error("{}", self.message())]
     Flow(#[from] flow::LoadError),
-    #[error("a reader thread failed")]
+    #[error("{}", self.message())]
     Worker,
-    #[error("a count passed {max} (2^64 - 1): {0}; the journal holds impossible values, so no report is given", max = u64::MAX)]
+    #[error("{}", self.message())]
     Overflow(&'static str),
-    #[error("more than {max} distinct step ids (the most one report holds): the journal is not from a kiosk flow, or use --flow-id, --since or --until to report on less", max = aggregate::MAX_STEP_IDS)]
+    #[error("{}", self.message())]
     TooManySteps,
-    #[error("{0}")]
+    #[error("{}", self.message())]
     Write(#[from] io::Error),
 }
 
 impl ReportError {
+    /// What `kiosk report` says, in no language yet.
+    pub fn message(&self) -> Message {
+        match self {
+            ReportError::Read { path, source } => {
+                msg!("report.cannot_read", path = path.display(), error = source)
+            }
+            ReportError::Create { path, source } => {
+                msg!("report.cannot_write", path = path.display(), error = source)
+            }
+            ReportError::Config(e) => msg!("report.config_unreadable", error = e),
+            ReportError::ConfigInvalid(errors) => {
+                msg!("report.config_invalid", errors = errors.clone())
+            }
+            ReportError::Flow(flow::LoadError::Invalid(errors)) => {
+                msg!("report.flow_invalid", errors = errors.clone())
+            }
+            ReportError::Flow(e) => msg!("report.flow_unreadable", error = e),
+            ReportError::Worker => msg!("report.worker"),
+            ReportError::Overflow(what) => {
+                msg!("report.overflow", max = u64::MAX, what = what)
+            }
+            ReportError::TooManySteps => {
+                msg!("report.too_many_steps", max = aggregate::MAX_STEP_IDS)
+            }
+            ReportError::Write(e) => msg!("report.write", error = e),
+        }
+    }
+
     /// Output cut short by its reader (`kiosk report | head`): not an error
     /// worth a message.
     pub fn is_broken_pipe(&self) -> bool {
@@ -144,8 +178,7 @@ pub fn options(args: &ReportArgs) -> Result<Options, ReportError> {
     let config = if default.exists() {
         let loaded = config::load_file(&default)?;
         if loaded.has_errors() {
-            let lines: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
-            return Err(ReportError::ConfigInvalid(lines.join("\n")));
+            return Err(ReportError::ConfigInvalid(loaded.diagnostics));
         }
         loaded.config
     } else {

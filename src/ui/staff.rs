@@ -13,6 +13,7 @@ use super::theme;
 use super::wrap::{display_width, truncate_to_width, wrap};
 use super::{MIN_HEIGHT, MIN_WIDTH};
 use crate::flow::{Flow, LangIx};
+use crate::messages::OwnerLang;
 use crate::staff::{
     keys, HealthLine, Notice, PeriodCounts, Probe, StaffSetup, StaffView, StartReason,
 };
@@ -310,7 +311,9 @@ fn body_lines(scene: &StaffScene<'_>, w: &Words, width: usize) -> Vec<Line> {
                 &mut out,
             ),
             Some(lines) => {
+                let lang = OwnerLang::from_code(scene.flow.lang_code(scene.lang));
                 for HealthLine { ok, message, .. } in lines {
+                    let message = message.render(lang);
                     let (mark, style) = if *ok {
                         ("[OK]", theme::base())
                     } else {
