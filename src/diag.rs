@@ -57,6 +57,33 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+// A diagnostic as an argument of a message (`msg!("…", errors = list)`):
+// rendered in the message's language, one line each.
+impl crate::messages::Localized for Diagnostic {
+    fn render_in(&self, lang: OwnerLang) -> String {
+        self.render(lang)
+    }
+}
+
+impl crate::messages::Localized for Vec<Diagnostic> {
+    fn render_in(&self, lang: OwnerLang) -> String {
+        let lines: Vec<String> = self.iter().map(|d| d.render(lang)).collect();
+        lines.join("\n")
+    }
+}
+
+impl crate::messages::arg_kind::IsMessage for Diagnostic {
+    fn msg_arg(&self) -> crate::messages::Arg {
+        crate::messages::Arg::localized(self.clone())
+    }
+}
+
+impl crate::messages::arg_kind::IsMessage for Vec<Diagnostic> {
+    fn msg_arg(&self) -> crate::messages::Arg {
+        crate::messages::Arg::localized(self.clone())
+    }
+}
+
 /// `s` with every control character written as `\u{1b}`: a message quotes
 /// what the file says (an unknown name, a missing target), and `check`
 /// prints it to a terminal, which must not run an escape sequence from it.

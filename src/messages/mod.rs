@@ -10,8 +10,8 @@ mod lang;
 mod table;
 
 use std::fmt;
+use std::sync::Arc;
 
-use crate::diag::Diagnostic;
 pub use lang::OwnerLang;
 pub use table::{placeholders, Table};
 
@@ -22,39 +22,61 @@ pub struct Message {
     args: Vec<(&'static str, Arg)>,
 }
 
+/// Something other than a [`Message`] that renders in a language (the
+/// diagnostics, `FILE:LINE:COL: error: …`, implement it in `diag`, which
+/// this module does not import).
+pub trait Localized: fmt::Debug + Send + Sync {
+    fn render_in(&self, lang: OwnerLang) -> String;
+}
+
 /// One argument of a [`Message`]: a text the same in every language (a
-/// path, a number, a library's own words), or another message, or
-/// diagnostics (`FILE:LINE:COL: error: …` lines, one a line), rendered in
-/// the same language as the one it fills.
+/// path, a number, a library's own words), or another message or
+/// [`Localized`] thing, rendered in the same language as the one it fills.
 #[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Arg {
     Text(String),
     Message(Message),
-    Diagnostics(Vec<Diagnostic>),
+    Localized(Arc<dyn Localized>),
 }
 
 impl Arg {
+    pub fn localized(value: impl Localized + 'static) -> Arg {
+        Arg::Localized(Arc::new(value))
+    }
+
     fn render(&self, lang: OwnerLang) -> String {
         match self {
             Arg::Text(text) => text.clone(),
             Arg::Message(message) => message.render(lang),
-            Arg::Diagnostics(lines) => lines
-                .iter()
-                .map(|d| d.render(lang))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            Arg::Localized(value) => value.render_in(lang),
         }
     }
 }
 
-/// How [`msg!`] tells a [`Message`] or [`Diagnostic`] argument (rendered
-/// in the message's language) from any other `Display` one (written as it
-/// is): a method found on `&Message` before one on `&&T` (autoref
-/// specialisation).
+/// Equal when they read the same in every language.
+impl PartialEq for Arg {
+    fn eq(&self, other: &Arg) -> bool {
+        match (self, other) {
+            (Arg::Text(a), Arg::Text(b)) => a == b,
+            (Arg::Message(a), Arg::Message(b)) => a == b,
+            (Arg::Localized(a), Arg::Localized(b)) => OwnerLang::ALL
+                .iter()
+                .all(|lang| a.render_in(*lang) == b.render_in(*lang)),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Arg {}
+
+/// How [`msg!`] tells a [`Message`] argument, or one that implements
+/// `IsMessage` (rendered in the message's language), from any other
+/// `Display` one (written as it is): a method found on `&Message` before
+/// one on `&&T` (autoref specialisation).
 #[doc(hidden)]
 pub mod arg_kind {
-    use super::{Arg, Diagnostic, Message};
+    use super::{Arg, Message};
     use std::fmt;
 
     pub trait IsMessage {
@@ -64,18 +86,6 @@ pub mod arg_kind {
     impl IsMessage for Message {
         fn msg_arg(&self) -> Arg {
             Arg::Message(self.clone())
-        }
-    }
-
-    impl IsMessage for Diagnostic {
-        fn msg_arg(&self) -> Arg {
-            Arg::Diagnostics(vec![self.clone()])
-        }
-    }
-
-    impl IsMessage for Vec<Diagnostic> {
-        fn msg_arg(&self) -> Arg {
-            Arg::Diagnostics(self.clone())
         }
     }
 
@@ -144,8 +154,8 @@ impl fmt::Display for Message {
 
 /// `msg!("check.unknown_step", id = name)`: the message under that key
 /// with its placeholders filled. An argument that is itself a [`Message`],
-/// a `Diagnostic` or a `Vec<Diagnostic>` (owned, not a reference) is
-/// rendered in the same language as the whole.
+/// a `Diagnostic` or a `Vec<Diagnostic>` (owned, not a reference: one line
+/// each) is rendered in the same language as the whole.
 #[macro_export]
 macro_rules! msg {
     ($key:literal $(, $name:ident = $value:expr)* $(,)?) => {
