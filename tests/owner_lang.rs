@@ -186,7 +186,7 @@ fn doctor_lang_wins_over_the_locale_and_a_broken_config_keeps_its_prefix() {
     assert!(line.contains("にエラーが 1 件あります"), "{line}");
     // The diagnostic's position and level stay as tools read them.
     assert!(line.contains(&format!("{config}:1:9: error: ")), "{line}");
-    assert!(line.contains("`kiosk check --config "), "{line}");
+    assert!(line.contains("「kiosk check --config "), "{line}");
     let out = kiosk(
         JA,
         &["doctor", "--lang", "en", "--config", config],
