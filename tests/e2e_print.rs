@@ -24,11 +24,11 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::cups::Cups;
 use common::kiosk::*;
+use common::stdout_of as out;
 use common::{poll, write_run_script, Pane, WAIT};
 use counter_kiosk::flow::Phrase;
 use serde_json::Value;
@@ -71,16 +71,6 @@ const PATH: [&str; 11] = [
 
 fn have(tool: &str) -> bool {
     common::cups::have(tool)
-}
-
-fn out(program: &str, args: &[&str]) -> String {
-    let o = Command::new(program).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn config(printer: &str) -> String {

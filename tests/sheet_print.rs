@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::stdout_of as out;
 use counter_kiosk::flow::{Flow, LangIx};
 
 const TOOLS: &[&str] = &["pdfinfo", "pdffonts", "pdftotext", "pdftoppm", "tesseract"];
@@ -23,16 +24,6 @@ fn have(tool: &str) -> bool {
         .args(["-c", &format!("command -v {tool}")])
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-fn out(program: &str, args: &[&str]) -> String {
-    let o = Command::new(program).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// print-test speaks its `--lang`, else the locale: English here unless

@@ -54,56 +54,75 @@ impl Table {
     }
 }
 
-/// `template` with each `{name}` replaced by its argument; `{{` and `}}`
-/// are literal braces (flow phrases name placeholders such as `{key:yes}`).
-/// A placeholder with no argument is left as written.
-pub fn fill(template: &str, args: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
+/// One piece of a template: text to write as it is, or a `{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'t> {
+    Text(&'t str),
+    /// The name, and the placeholder as written (kept when no argument
+    /// fills it).
+    Placeholder(&'t str, &'t str),
+}
+
+/// The pieces of `template` in order: `{{` and `}}` are literal braces
+/// (flow phrases name placeholders such as `{key:yes}`), and a brace that
+/// opens no `{name}` is text.
+fn pieces(template: &str) -> impl Iterator<Item = Piece<'_>> {
     let mut rest = template;
-    while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            out.push_str(&tail[..1]);
-            rest = &tail[2..];
-            continue;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
         }
-        match (tail.starts_with('{'), tail.find('}')) {
+        let Some(i) = rest.find(['{', '}']) else {
+            return Some(Piece::Text(std::mem::take(&mut rest)));
+        };
+        if i > 0 {
+            let (text, tail) = rest.split_at(i);
+            rest = tail;
+            return Some(Piece::Text(text));
+        }
+        if rest.starts_with("{{") || rest.starts_with("}}") {
+            let brace = &rest[..1];
+            rest = &rest[2..];
+            return Some(Piece::Text(brace));
+        }
+        let piece = match (rest.starts_with('{'), rest.find('}')) {
             (true, Some(end)) => {
-                let name = &tail[1..end];
-                match args.iter().find(|(n, _)| *n == name) {
-                    Some((_, value)) => out.push_str(value),
-                    None => out.push_str(&tail[..=end]),
-                }
-                rest = &tail[end + 1..];
+                let whole = &rest[..=end];
+                rest = &rest[end + 1..];
+                Piece::Placeholder(&whole[1..end], whole)
             }
             _ => {
-                out.push_str(&tail[..1]);
-                rest = &tail[1..];
+                let brace = &rest[..1];
+                rest = &rest[1..];
+                Piece::Text(brace)
             }
+        };
+        Some(piece)
+    })
+}
+
+/// `template` with each `{name}` replaced by its argument; `{{` and `}}`
+/// are literal braces. A placeholder with no argument is left as written.
+pub fn fill(template: &str, args: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    for piece in pieces(template) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Placeholder(name, whole) => match args.iter().find(|(n, _)| *n == name) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(whole),
+            },
         }
     }
-    out.push_str(rest);
     out
 }
 
 /// The placeholder names of a template, in order.
 pub fn placeholders(template: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = template;
-    while let Some(i) = rest.find(['{', '}']) {
-        let tail = &rest[i..];
-        if tail.starts_with("{{") || tail.starts_with("}}") {
-            rest = &tail[2..];
-            continue;
-        }
-        match (tail.starts_with('{'), tail.find('}')) {
-            (true, Some(end)) => {
-                names.push(&tail[1..end]);
-                rest = &tail[end + 1..];
-            }
-            _ => rest = &tail[1..],
-        }
-    }
-    names
+    pieces(template)
+        .filter_map(|piece| match piece {
+            Piece::Placeholder(name, _) => Some(name),
+            Piece::Text(_) => None,
+        })
+        .collect()
 }

@@ -336,3 +336,15 @@ pub fn read_if_file(path: &Path) -> String {
         String::new()
     }
 }
+
+/// What `program args` prints on stdout; the test fails, with its stderr,
+/// when it does not succeed.
+pub fn stdout_of(program: &str, args: &[&str]) -> String {
+    let o = Command::new(program).args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
