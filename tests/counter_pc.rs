@@ -287,6 +287,12 @@ fn the_kiosks_foot_config_is_valid_and_unbinds_every_action() {
         }
     }
     assert!(ours.contains("\nlines=0\n"), "scrollback kept");
+    // cage 0.1.4 loses foot's frames on partial damage (scripts/vm froze
+    // at the first key without it).
+    assert!(
+        ours.contains("\n[tweak]\n") && ours.contains("\ndamage-whole-window=yes\n"),
+        "foot must damage its whole window for cage 0.1.4"
+    );
 }
 
 /// The Debian packages `scripts/install` installs on the counter PC.
