@@ -10,6 +10,7 @@ pub mod diag;
 pub mod doctor;
 pub mod engine;
 pub mod flow;
+pub mod frame_out;
 pub mod graph;
 pub mod input;
 pub mod journal;

@@ -11,6 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use ratatui::backend::Backend;
 use ratatui::layout::Rect;
 
 use crate::app::{self, App, Event, Exit, KeyVerdict};
@@ -18,6 +19,7 @@ use crate::config::{self, Config};
 use crate::doctor::staff::{run_probe, Running};
 use crate::engine::{self, Now};
 use crate::flow::{self, Flow, LangIx};
+use crate::frame_out::FrameGate;
 use crate::input::{ExitSequence, KeyMap};
 use crate::journal::{JournalWriter, LocalHour};
 use crate::last_start::LastStart;
@@ -25,7 +27,7 @@ use crate::log::{self, log};
 use crate::print;
 use crate::speech::{clips, Speech};
 use crate::staff::{self, StaffEvent, StaffRequest, StaffSetup};
-use crate::terminal::{self, TermInput, TerminalGuard};
+use crate::terminal::{self, KioskTerminal, TermInput, TerminalGuard};
 use crate::trace::Trace;
 use crate::ui::{self, Mark};
 
@@ -203,6 +205,7 @@ fn run_logged(args: &RunArgs, mut setup: Setup) -> anyhow::Result<Exit> {
         speech,
         writer,
         trace: trace.clone(),
+        frames: guard.frames.clone(),
         dirty: true,
         clear: false,
     };
@@ -239,27 +242,15 @@ struct Kiosk {
     speech: Speech,
     writer: JournalWriter,
     trace: Trace,
+    frames: FrameGate,
     dirty: bool,
     clear: bool,
 }
 
 impl Kiosk {
-    fn event_loop<B: ratatui::backend::Backend>(
-        &mut self,
-        terminal: &mut ratatui::Terminal<B>,
-        rx: &Receiver<Incoming>,
-    ) -> Exit {
+    fn event_loop(&mut self, terminal: &mut KioskTerminal, rx: &Receiver<Incoming>) -> Exit {
         loop {
-            if self.clear {
-                // Not `terminal.clear()`: it asks the terminal for the cursor
-                // position, which waits (2 s) on the key thread's read. A
-                // resize to the full area clears and redraws everything.
-                if let Ok(size) = terminal.size() {
-                    let _ = terminal.resize(Rect::new(0, 0, size.width, size.height));
-                }
-                self.clear = false;
-            }
-            if self.dirty {
+            if self.dirty || self.clear {
                 self.draw(terminal);
             }
             let got = match self.app.next_deadline(Instant::now()) {
@@ -377,12 +368,28 @@ impl Kiosk {
         }
     }
 
-    fn draw<B: ratatui::backend::Backend>(&mut self, terminal: &mut ratatui::Terminal<B>) {
+    /// One frame, sent whole (`FrameOut`), after clearing the screen when
+    /// a new session starts.
+    fn draw(&mut self, terminal: &mut KioskTerminal) {
+        self.frames.hold();
+        if self.clear {
+            // Not `terminal.clear()`: it asks the terminal for the cursor
+            // position, which waits (2 s) on the key thread's read. A
+            // resize to the full area clears and redraws everything.
+            if let Ok(size) = terminal.size() {
+                let _ = terminal.resize(Rect::new(0, 0, size.width, size.height));
+            }
+            self.clear = false;
+        }
         let screen = self.app.screen(Instant::now());
-        let drawn = terminal.draw(|frame| {
-            let area: Rect = frame.area();
-            ui::draw(&screen, area, frame.buffer_mut());
-        });
+        let drawn = terminal
+            .draw(|frame| {
+                let area: Rect = frame.area();
+                ui::draw(&screen, area, frame.buffer_mut());
+            })
+            .map(|_| ());
+        self.frames.open();
+        let drawn = drawn.and_then(|()| terminal.backend_mut().flush());
         match drawn {
             Ok(_) => {
                 let session = self.app.session();

@@ -20,15 +20,18 @@ use ratatui::Terminal;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 
+use crate::frame_out::{FrameGate, FrameOut};
 use crate::key_decode::{Decoded, Decoder};
 
-pub type KioskTerminal = Terminal<CrosstermBackend<Stdout>>;
+pub type KioskTerminal = Terminal<CrosstermBackend<FrameOut<Stdout>>>;
 
 /// Kiosk mode on the real terminal: raw mode (so Ctrl-C, Ctrl-Z and Ctrl-\
 /// arrive as keys, not signals), the alternate screen, no cursor. Dropping
 /// the guard restores the terminal, on every exit path but a hard kill.
 pub struct TerminalGuard {
     pub terminal: KioskTerminal,
+    /// Holds each frame back until it is whole (`frame_out`).
+    pub frames: FrameGate,
 }
 
 impl TerminalGuard {
@@ -40,9 +43,13 @@ impl TerminalGuard {
             EnableBracketedPaste,
             Hide
         )
-        .and_then(|()| Terminal::new(CrosstermBackend::new(io::stdout())));
+        .map(|()| FrameOut::new(io::stdout()))
+        .and_then(|out| {
+            let frames = out.gate();
+            Terminal::new(CrosstermBackend::new(out)).map(|terminal| (terminal, frames))
+        });
         match entered {
-            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Ok((terminal, frames)) => Ok(TerminalGuard { terminal, frames }),
             Err(e) => {
                 restore();
                 Err(e)
