@@ -45,15 +45,19 @@ impl FrameGate {
 /// gate does not hold back.
 pub struct FrameOut<W: Write> {
     out: W,
+    /// The frame so far, after its BEGIN (kept in place, so that sending
+    /// it copies nothing).
     pending: Vec<u8>,
     gate: FrameGate,
 }
 
 impl<W: Write> FrameOut<W> {
     pub fn new(out: W) -> FrameOut<W> {
+        let mut pending = Vec::with_capacity(64 * 1024);
+        pending.extend_from_slice(BEGIN);
         FrameOut {
             out,
-            pending: Vec::with_capacity(64 * 1024),
+            pending,
             gate: FrameGate::default(),
         }
     }
@@ -63,17 +67,15 @@ impl<W: Write> FrameOut<W> {
     }
 
     fn send(&mut self) -> io::Result<()> {
-        if self.pending.is_empty() {
+        if self.pending.len() == BEGIN.len() {
             return self.out.flush();
         }
-        let mut frame = Vec::with_capacity(BEGIN.len() + self.pending.len() + END.len());
-        frame.extend_from_slice(BEGIN);
-        frame.extend_from_slice(&self.pending);
-        frame.extend_from_slice(END);
+        self.pending.extend_from_slice(END);
+        let written = self.out.write_all(&self.pending);
         // Dropped even when the write fails: a gone terminal must not make
         // the kiosk hoard frames.
-        self.pending.clear();
-        self.out.write_all(&frame)?;
+        self.pending.truncate(BEGIN.len());
+        written?;
         self.out.flush()
     }
 }
@@ -159,6 +161,6 @@ mod tests {
         out.write_all(&[b'x'; 1000]).unwrap();
         out.gate().open();
         assert!(out.flush().is_err());
-        assert!(out.pending.is_empty());
+        assert_eq!(out.pending, BEGIN, "nothing of the frame is kept");
     }
 }
