@@ -63,26 +63,6 @@ pub enum PrintTestError {
     Io(#[from] std::io::Error),
 }
 
-/// What `run` says goes to `out` as a courtesy: once the reader has gone
-/// (`kiosk print-test | head -1`), the rest is dropped and the work goes on,
-/// so the exit status is still the print's. Other write errors stay errors.
-struct Report<'a> {
-    out: &'a mut dyn Write,
-    gone: bool,
-}
-
-impl Report<'_> {
-    fn swallow(&mut self, result: std::io::Result<usize>, len: usize) -> std::io::Result<usize> {
-        match result {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                self.gone = true;
-                Ok(len)
-            }
-            other => other,
-        }
-    }
-}
-
 impl PrintTestError {
     /// What `kiosk print-test` says, in no language yet.
     pub fn message(&self) -> Message {
@@ -102,6 +82,26 @@ impl PrintTestError {
             PrintTestError::NoPrinter => msg!("print.no_printer_configured"),
             PrintTestError::Sheet(e) => e.message(),
             PrintTestError::Io(e) => msg!("print.io", error = e),
+        }
+    }
+}
+
+/// What `run` says goes to `out` as a courtesy: once the reader has gone
+/// (`kiosk print-test | head -1`), the rest is dropped and the work goes on,
+/// so the exit status is still the print's. Other write errors stay errors.
+struct Report<'a> {
+    out: &'a mut dyn Write,
+    gone: bool,
+}
+
+impl Report<'_> {
+    fn swallow(&mut self, result: std::io::Result<usize>, len: usize) -> std::io::Result<usize> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(len)
+            }
+            other => other,
         }
     }
 }
